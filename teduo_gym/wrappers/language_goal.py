@@ -81,7 +81,11 @@ def uniform_goal_sampler(env: gym.Env, goals: Sequence[str], rng: np.random.Gene
     return int(rng.integers(len(goals)))
 
 
-class LanguageGoalWrapper(gym.Wrapper[dict[str, Any], ActType, ObsType, ActType], Generic[ObsType, ActType]):
+class LanguageGoalWrapper(
+    gym.Wrapper[dict[str, Any], ActType, ObsType, ActType],
+    gym.utils.RecordConstructorArgs,
+    Generic[ObsType, ActType],
+):
     """A goal-conditioned environment over a finite vocabulary of natural-language goals.
 
     Observations are ``{"observation": original, "achieved_goal": MultiBinary(G), "desired_goal":
@@ -131,7 +135,10 @@ class LanguageGoalWrapper(gym.Wrapper[dict[str, Any], ActType, ObsType, ActType]
             raise TypeError(f"detector must be a GoalDetector, got {type(detector).__name__}")
         if track not in ("all", "desired"):
             raise ValueError(f"track must be 'all' or 'desired', got {track!r}")
-        super().__init__(env)
+        gym.utils.RecordConstructorArgs.__init__(
+            self, goals=goals, detector=detector, goal_sampler=goal_sampler, track=track
+        )
+        gym.Wrapper.__init__(self, env)
         self.goals: tuple[str, ...] = goals
         self._index = {g: i for i, g in enumerate(goals)}
         self.detector = detector

@@ -56,7 +56,9 @@ def call_describer(describer: Describer, env: Any, observation: Any, max_length:
 
 
 class TextObservationWrapper(
-    gym.ObservationWrapper[dict[str, Any], ActType, ObsType], Generic[ObsType, ActType]
+    gym.ObservationWrapper[dict[str, Any], ActType, ObsType],
+    gym.utils.RecordConstructorArgs,
+    Generic[ObsType, ActType],
 ):
     """Adds the state's text to the observation: ``{"observation": original, "text": str}``.
 
@@ -82,7 +84,8 @@ class TextObservationWrapper(
             raise TypeError(
                 f"describer must be a callable (env, observation) -> str, got {type(describer).__name__}"
             )
-        super().__init__(env)
+        gym.utils.RecordConstructorArgs.__init__(self, describer=describer, max_length=max_length)
+        gym.ObservationWrapper.__init__(self, env)
         self.describer = describer
         self.max_length = max_length
         self.observation_space = spaces.Dict(

@@ -1,0 +1,64 @@
+"""Steps per second: raw minigrid vs the same level under teduo-gym's wrappers, as ratios in one run.
+
+    python benchmarks/bench_wrappers.py --env BabyAI-GoToLocal-v0 --steps 20000
+
+Rows: the raw level (``gym.make``); + LanguageGoalWrapper with the ground-truth detector tracking every goal
+of the default vocabulary (numeric observations, what SB3 sees); + TextObservationWrapper with each describer.
+Random actions, the same seeds for every row. The target is a ratio of at least 0.5 for the goal wrapper.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import gymnasium as gym
+import numpy as np
+import tyro
+
+from teduo_gym.envs.babyai import make_babyai_env
+
+
+@dataclass(frozen=True)
+class Args:
+    #: a BabyAI level id.
+    env: str = "BabyAI-GoToLocal-v0"
+    #: environment steps timed per row.
+    steps: int = 20000
+    #: seeds actions and resets.
+    seed: int = 0
+
+
+def steps_per_second(env: gym.Env, steps: int, seed: int) -> float:
+    rng = np.random.default_rng(seed)
+    actions = rng.integers(env.action_space.n, size=steps)
+    env.reset(seed=seed)
+    episode = 0
+    start = time.perf_counter()
+    for a in actions:
+        _, _, terminated, truncated, _ = env.step(int(a))
+        if terminated or truncated:
+            episode += 1
+            env.reset(seed=seed + episode)
+    return steps / (time.perf_counter() - start)
+
+
+def main(args: Args) -> None:
+    rows = {
+        "raw minigrid (gym.make)": gym.make(args.env),
+        "+ LanguageGoalWrapper (ground truth, all goals)": make_babyai_env(args.env, text=False),
+        "+ TextObservationWrapper (egocentric)": make_babyai_env(args.env, describer="egocentric"),
+        "+ TextObservationWrapper (full grid)": make_babyai_env(args.env, describer="full"),
+    }
+    goals = len(rows["+ LanguageGoalWrapper (ground truth, all goals)"].get_wrapper_attr("goals"))
+    print(f"{args.env}, {args.steps} random steps per row, {goals} goals tracked\n")
+    print(f"| {'environment':<50} | steps/s | ratio to raw |\n|{'-' * 52}|---------|--------------|")
+    raw = None
+    for name, env in rows.items():
+        sps = steps_per_second(env, args.steps, args.seed)
+        raw = raw or sps
+        print(f"| {name:<50} | {sps:7.0f} | {sps / raw:12.2f} |")
+
+
+if __name__ == "__main__":
+    main(tyro.cli(Args))

@@ -1,0 +1,148 @@
+"""Reference agents with Stable-Baselines3's ``predict`` protocol.
+
+- :class:`RandomAgent` -- uniform random actions (the lower bound).
+- :class:`BabyAIBotAgent` -- minigrid's BabyAI bot, which plans on the full state (the upper bound).
+- :class:`SB3Agent` -- a saved Stable-Baselines3 model, fed the numeric part of the observation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from teduo_gym.agents.observation import batch_size
+
+__all__ = ["RandomAgent", "BabyAIBotAgent", "SB3Agent"]
+
+
+class RandomAgent:
+    """Uniformly random actions from an action space.
+
+    Example:
+        >>> from gymnasium import spaces
+        >>> agent = RandomAgent(spaces.Discrete(7), seed=0)
+        >>> agent.predict({"text": ["a", "b"]})[0].shape
+        (2,)
+    """
+
+    def __init__(self, action_space: gym.spaces.Space, seed: int | None = None):
+        self.action_space = action_space
+        self.action_space.seed(seed)
+
+    def predict(
+        self,
+        observation: Any,
+        state: Any = None,
+        episode_start: np.ndarray | None = None,
+        deterministic: bool = False,
+    ) -> tuple[np.ndarray, Any]:
+        """Random actions, one per environment of the batch."""
+        n = batch_size(observation)
+        if n is None:
+            return np.asarray(self.action_space.sample()), state
+        return np.array([self.action_space.sample() for _ in range(n)]), state
+
+
+class BabyAIBotAgent:
+    """minigrid's ``BabyAIBot``, which solves BabyAI goals by planning on the full state.
+
+    It reads the goal from the level's instruction (``env.unwrapped.instrs``), which
+    :class:`~teduo_gym.envs.babyai.BabyAIGoalDetector` sets to the desired goal, so it follows
+    :class:`~teduo_gym.wrappers.LanguageGoalWrapper` goals. It needs the environments themselves: batch entry
+    ``i`` is ``envs[i]``.
+
+    Example:
+        >>> from teduo_gym.envs.babyai import make_babyai_env
+        >>> env = make_babyai_env("BabyAI-GoToLocal-v0")
+        >>> obs, info = env.reset(seed=1)
+        >>> agent = BabyAIBotAgent([env])
+        >>> int(agent.predict(obs, episode_start=np.array([True]))[0]) in range(7)
+        True
+
+    Args:
+        envs: the environments acted in, in batch order (``vec_env.envs`` for an SB3 ``DummyVecEnv``).
+    """
+
+    def __init__(self, envs: Sequence[gym.Env]):
+        from minigrid.utils.baby_ai_bot import BabyAIBot
+
+        self._bot_class = BabyAIBot
+        self.envs = list(envs)
+        self._bots: list[Any] = [None] * len(self.envs)
+
+    def predict(
+        self,
+        observation: Any,
+        state: Any = None,
+        episode_start: np.ndarray | None = None,
+        deterministic: bool = False,
+    ) -> tuple[np.ndarray, Any]:
+        """The bot's next action in each environment; a new plan where an episode starts."""
+        n = batch_size(observation)
+        count = 1 if n is None else n
+        if count != len(self.envs):
+            raise ValueError(f"a batch of {count} observations for {len(self.envs)} environments")
+        starts = np.ones(count, bool) if episode_start is None else np.asarray(episode_start, bool).reshape(-1)
+        actions = np.array([self._act(i, bool(starts[i])) for i in range(count)])
+        return (actions[0] if n is None else actions), state
+
+    def _act(self, i: int, start: bool) -> int:
+        env = self.envs[i].unwrapped
+        if start or self._bots[i] is None:
+            self._bots[i] = self._bot_class(env)
+        try:
+            return int(self._bots[i].replan())
+        except Exception:  # the bot's planner gives up on rare layouts; "done" is an honest failure
+            return int(env.actions.done)
+
+
+class SB3Agent:
+    """A saved Stable-Baselines3 model as an agent for environments that may carry text.
+
+    The model sees the numeric observation it was trained on (the ``"text"`` entry that
+    :class:`~teduo_gym.wrappers.TextObservationWrapper` adds is dropped).
+
+    Args:
+        path: a ``.zip`` saved by ``model.save``.
+        observation_space: the numeric observation space of the environment it will act in; checked against
+            the model's.
+    """
+
+    def __init__(self, path: str | Path, observation_space: gym.spaces.Space):
+        from stable_baselines3 import A2C, DQN, PPO
+        from stable_baselines3.common.save_util import load_from_zip_file
+
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} does not exist: give the .zip written by an SB3 model's save()")
+        try:
+            data, _, _ = load_from_zip_file(path, device="cpu", load_data=True)
+        except Exception as err:
+            raise ValueError(f"{path} is not a Stable-Baselines3 model archive ({err})") from err
+        policy_class = getattr(data.get("policy_class"), "__module__", "") if data else ""
+        algos = {"ppo": PPO, "dqn": DQN, "a2c": A2C}
+        algo = next((a for k, a in algos.items() if f".{k}." in policy_class), None)
+        if algo is None:
+            raise ValueError(f"{path}: unsupported SB3 algorithm (policy {policy_class!r}); supported: PPO, DQN, A2C")
+        if data["observation_space"] != observation_space:
+            raise ValueError(
+                f"{path} was trained on observations {data['observation_space']}, but this environment gives "
+                f"{observation_space}: evaluate it on the environment (and goal vocabulary) it was trained on"
+            )
+        self.model = algo.load(path, device="cpu")
+
+    def predict(
+        self,
+        observation: Any,
+        state: Any = None,
+        episode_start: np.ndarray | None = None,
+        deterministic: bool = False,
+    ) -> tuple[np.ndarray, Any]:
+        """The model's actions for the numeric part of the observation."""
+        if isinstance(observation, dict) and "text" in observation:
+            observation = observation["observation"]
+        return self.model.predict(observation, state, episode_start, deterministic)
