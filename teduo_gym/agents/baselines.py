@@ -123,11 +123,12 @@ class SB3Agent:
             data, _, _ = load_from_zip_file(path, device="cpu", load_data=True)
         except Exception as err:
             raise ValueError(f"{path} is not a Stable-Baselines3 model archive ({err})") from err
-        policy_class = getattr(data.get("policy_class"), "__module__", "") if data else ""
-        algos = {"ppo": PPO, "dqn": DQN, "a2c": A2C}
-        algo = next((a for k, a in algos.items() if f".{k}." in policy_class), None)
+        # An SB3 archive does not name its algorithm; each saves hyper-parameters of its own. Checked in
+        # order: PPO saves gae_lambda too.
+        markers = {"clip_range": PPO, "target_update_interval": DQN, "gae_lambda": A2C}
+        algo = next((a for key, a in markers.items() if key in (data or {})), None)
         if algo is None:
-            raise ValueError(f"{path}: unsupported SB3 algorithm (policy {policy_class!r}); supported: PPO, DQN, A2C")
+            raise ValueError(f"{path}: unsupported SB3 algorithm; supported: PPO, DQN, A2C")
         if data["observation_space"] != observation_space:
             raise ValueError(
                 f"{path} was trained on observations {data['observation_space']}, but this environment gives "
