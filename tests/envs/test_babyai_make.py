@@ -25,8 +25,7 @@ def test_gymnasium_check_env(text: bool) -> None:
     env = make_babyai_env("BabyAI-GoToLocal-v0", text=text)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        # skip_close_check: it rebuilds the env from env.spec, which minigrid's ImgObsWrapper cannot record
-        check_env(env, skip_render_check=True, skip_close_check=True)
+        check_env(env, skip_render_check=True)
 
 
 def test_sb3_check_env_numeric() -> None:

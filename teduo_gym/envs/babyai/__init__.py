@@ -18,8 +18,7 @@ from typing import Any, Literal
 
 import gymnasium as gym
 import minigrid  # noqa: F401  (registers the BabyAI environments)
-from gymnasium.wrappers import FlattenObservation
-from minigrid.wrappers import ImgObsWrapper
+from gymnasium.wrappers import FilterObservation, FlattenObservation
 
 from teduo_gym.envs import UnknownEnvironmentError
 from teduo_gym.envs.babyai.actions import ACTION_WORDS, state_key
@@ -106,7 +105,7 @@ def make_babyai_env(
 ) -> gym.Env:
     """A BabyAI level as a language-goal environment.
 
-    ``gym.make(env_id)`` -> ``ImgObsWrapper`` -> ``FlattenObservation`` (a ``(147,)`` uint8 vector that
+    ``gym.make(env_id)`` -> ``FilterObservation(["image"])`` -> ``FlattenObservation`` (a ``(147,)`` uint8 vector that
     Stable-Baselines3 can use) -> :class:`~teduo_gym.wrappers.LanguageGoalWrapper` with the ground-truth
     :class:`BabyAIGoalDetector` -> :class:`~teduo_gym.wrappers.TextObservationWrapper` if ``text``.
 
@@ -154,7 +153,9 @@ def make_babyai_env(
             )
         goal_sampler = functools.partial(_SAMPLERS[goal_sampler], aliases=aliases)
 
-    env: gym.Env = FlattenObservation(ImgObsWrapper(gym.make(env_id, **make_kwargs)))
+    # Gymnasium's own wrappers (not minigrid's ImgObsWrapper) record their arguments, so the env can be
+    # rebuilt from its spec, as gymnasium's check_env does.
+    env: gym.Env = FlattenObservation(FilterObservation(gym.make(env_id, **make_kwargs), ["image"]))
     env = LanguageGoalWrapper(env, goals, BabyAIGoalDetector(aliases), goal_sampler, track)
     if text:
         env = TextObservationWrapper(env, describer)
