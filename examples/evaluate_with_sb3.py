@@ -35,7 +35,9 @@ class Args:
 def main(args: Args) -> None:
     for name in ("llm", "random"):
         vec_env = make_vec_env(
-            lambda: make_babyai_env(args.env, text=False, max_steps=args.max_steps), n_envs=args.n_envs, seed=args.seed
+            lambda: make_babyai_env(args.env, text=False, max_steps=args.max_steps),
+            n_envs=args.n_envs,
+            seed=args.seed,
         )
         agent = LLMAgent.for_env(vec_env) if name == "llm" else RandomAgent(vec_env.action_space, seed=args.seed)
         rewards, lengths = evaluate_policy(agent, vec_env, n_eval_episodes=args.episodes, return_episode_rewards=True)

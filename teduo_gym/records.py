@@ -17,7 +17,16 @@ from typing import Any
 
 __all__ = ["versions", "write_record", "to_jsonable"]
 
-_LIBRARIES = ("teduo-gym", "torch", "gymnasium", "minigrid", "stable-baselines3", "d3rlpy", "transformers", "peft")
+_LIBRARIES = (
+    "teduo-gym",
+    "torch",
+    "gymnasium",
+    "minigrid",
+    "stable-baselines3",
+    "d3rlpy",
+    "transformers",
+    "peft",
+)
 
 
 def versions() -> dict[str, str]:

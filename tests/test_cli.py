@@ -9,8 +9,21 @@ from teduo_gym.cli import main
 
 def test_evaluate_writes_a_record(tmp_path, capsys):
     out = tmp_path / "eval.json"
-    main(["evaluate", "--agents", "random", "bot", "--episodes", "4", "--n-envs", "2", "--out", str(out),
-          "--no-progress"])
+    main(
+        [
+            "evaluate",
+            "--agents",
+            "random",
+            "bot",
+            "--episodes",
+            "4",
+            "--n-envs",
+            "2",
+            "--out",
+            str(out),
+            "--no-progress",
+        ]
+    )
     table = capsys.readouterr().out
     assert "| bot | 4 | 100.0" in table
     record = json.loads(out.read_text())
@@ -22,7 +35,20 @@ def test_evaluate_writes_a_record(tmp_path, capsys):
 
 def test_evaluate_llm_agent_end_to_end(tmp_path, capsys):
     out = tmp_path / "eval.json"
-    main(["evaluate", "--agents", "llm", "--episodes", "2", "--max-steps", "6", "--out", str(out), "--no-progress"])
+    main(
+        [
+            "evaluate",
+            "--agents",
+            "llm",
+            "--episodes",
+            "2",
+            "--max-steps",
+            "6",
+            "--out",
+            str(out),
+            "--no-progress",
+        ]
+    )
     summary = json.loads(out.read_text())["results"]["summary"]["llm"]
     assert summary["episodes"] == 2 and 1 <= summary["mean_length"] <= 6
 

@@ -8,9 +8,7 @@ EXAMPLES = Path(__file__).parents[1] / "examples"
 
 
 def run(script: str, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True, timeout=600
-    )
+    done = subprocess.run([sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 

@@ -211,7 +211,9 @@ class LLMAgent:
             try:
                 saved = json.loads(config_file.read_text())
                 config = AgentConfig(
-                    tuple(saved["action_words"]), saved.get("template", DEFAULT_TEMPLATE), saved.get("chat", False)
+                    tuple(saved["action_words"]),
+                    saved.get("template", DEFAULT_TEMPLATE),
+                    saved.get("chat", False),
                 )
             except (ValueError, KeyError, TypeError) as err:
                 raise ValueError(f"{config_file} is not a valid agent config ({err}); re-save the agent") from err

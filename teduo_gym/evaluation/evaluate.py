@@ -93,7 +93,11 @@ def evaluate(config: EvaluateConfig) -> dict[str, Any]:
 
     def make_env() -> gym.Env:
         return knowledge.make_env(
-            config.env, goals=goals, text=True, describer=config.describer, goal_sampler=sampler,
+            config.env,
+            goals=goals,
+            text=True,
+            describer=config.describer,
+            goal_sampler=sampler,
             max_steps=config.max_steps,
         )
 
@@ -105,15 +109,24 @@ def evaluate(config: EvaluateConfig) -> dict[str, Any]:
         agent = build_agent(name, envs, config)
         start = time.perf_counter()
         results = run_episodes(
-            agent, envs, seeds, state_key=knowledge.state_key, deterministic=not config.stochastic,
-            reset_options=options, progress=f"{name}" if config.progress else False,
+            agent,
+            envs,
+            seeds,
+            state_key=knowledge.state_key,
+            deterministic=not config.stochastic,
+            reset_options=options,
+            progress=f"{name}" if config.progress else False,
         )
         seconds = time.perf_counter() - start
-        summaries[name] = {**summarize(results), "seconds": seconds, "steps_per_second": _rate(results, seconds)}
+        summaries[name] = {
+            **summarize(results),
+            "seconds": seconds,
+            "steps_per_second": _rate(results, seconds),
+        }
         episodes[name] = results
         for env in envs:
             env.close()
-    print(markdown_table(summaries))
+    print("\n" + markdown_table(summaries))
     write_record(config.out, config, {"summary": summaries, "episodes": episodes, "seeds": seeds})
     print(f"\nwrote {config.out}")
     return summaries

@@ -108,9 +108,7 @@ class OpenAIBackend:
                 "is the base URL an OpenAI-compatible API root (ending in /v1)?"
             ) from exc
         if not isinstance(data, dict):
-            raise LLMResponseError(
-                f"the LLM server at {url} answered a JSON {type(data).__name__}, not an object."
-            )
+            raise LLMResponseError(f"the LLM server at {url} answered a JSON {type(data).__name__}, not an object.")
         return data
 
     def _choices(self, data: dict[str, Any], endpoint: str) -> list[dict[str, Any]]:
@@ -219,9 +217,7 @@ class OpenAIBackend:
         """The next token's top-k ``{token text: log-probability}``."""
         if self.chat:
             endpoint = "/chat/completions"
-            choice = self._chat(
-                prompt, max_tokens=1, temperature=0, logprobs=True, top_logprobs=self.top_logprobs
-            )
+            choice = self._chat(prompt, max_tokens=1, temperature=0, logprobs=True, top_logprobs=self.top_logprobs)
             content = (choice.get("logprobs") or {}).get("content")
             entries = content[0].get("top_logprobs") if content and isinstance(content[0], dict) else None
             if not isinstance(entries, list) or not entries:
@@ -269,9 +265,7 @@ class OpenAIBackend:
             ) from exc
         choices = self._choices(data, endpoint)
         if len(choices) != len(candidates):
-            raise self._missing(
-                endpoint, f"one choice per prompt ({len(candidates)} sent, {len(choices)} back)"
-            )
+            raise self._missing(endpoint, f"one choice per prompt ({len(candidates)} sent, {len(choices)} back)")
         results = []
         for cand, choice in zip(candidates, choices, strict=True):
             logprobs = choice.get("logprobs") or {}
@@ -279,9 +273,7 @@ class OpenAIBackend:
             if not isinstance(offsets, list) or not isinstance(values, list) or len(offsets) != len(values):
                 raise self._missing(endpoint, "echoed logprobs.text_offset and logprobs.token_logprobs")
             # Echoed tokens lie in [0, len(prompt + candidate)); the one generated token lies after.
-            picked = [
-                v for o, v in zip(offsets, values, strict=True) if len(prompt) <= o < len(prompt) + len(cand)
-            ]
+            picked = [v for o, v in zip(offsets, values, strict=True) if len(prompt) <= o < len(prompt) + len(cand)]
             if not picked or any(not isinstance(v, (int, float)) for v in picked):
                 raise self._missing(endpoint, f"echoed log-probabilities for the tokens of {cand!r}")
             results.append(float(sum(picked)))

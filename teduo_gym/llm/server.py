@@ -94,9 +94,7 @@ class LLMServer:
     def start(self) -> LLMServer:
         """Serve in a background (daemon) thread; returns self."""
         if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever, name="teduo-llm-server", daemon=True
-            )
+            self._thread = threading.Thread(target=self._httpd.serve_forever, name="teduo-llm-server", daemon=True)
             self._thread.start()
         return self
 
@@ -143,9 +141,7 @@ class LLMServer:
         echo = _field(body, "echo", (bool,), False)
         with self._lock:
             gens = self._generate(prompts, args, k or 0)
-            echoed = (
-                [self.backend.prompt_logprobs(p, k or 0) for p in prompts] if echo and k is not None else []
-            )
+            echoed = [self.backend.prompt_logprobs(p, k or 0) for p in prompts] if echo and k is not None else []
         choices = []
         for i, (prompt, gen) in enumerate(zip(prompts, gens, strict=True)):
             logprobs = None
@@ -191,9 +187,7 @@ class LLMServer:
             isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)
             for m in messages
         ):
-            raise _BadRequest(
-                "field 'messages' must be a non-empty list of {'role': str, 'content': str}", "messages"
-            )
+            raise _BadRequest("field 'messages' must be a non-empty list of {'role': str, 'content': str}", "messages")
         if "max_completion_tokens" in body and "max_tokens" not in body:
             body = {**body, "max_tokens": body["max_completion_tokens"]}
         args = _sampling(body, default_max_tokens=256)
@@ -210,9 +204,7 @@ class LLMServer:
                         "token": token,
                         "logprob": lp,
                         "bytes": list(token.encode()),
-                        "top_logprobs": [
-                            {"token": t, "logprob": v, "bytes": list(t.encode())} for t, v in top.items()
-                        ],
+                        "top_logprobs": [{"token": t, "logprob": v, "bytes": list(t.encode())} for t, v in top.items()],
                     }
                     for token, lp, top in zip(gen.tokens, gen.token_logprobs, gen.top_logprobs, strict=True)
                 ]
@@ -270,8 +262,7 @@ def _handler_for(app: LLMServer) -> type[BaseHTTPRequestHandler]:
             if route is None:
                 self._error(
                     404,
-                    f"unknown path {self.path}; this server offers POST /v1/completions and "
-                    "/v1/chat/completions",
+                    f"unknown path {self.path}; this server offers POST /v1/completions and /v1/chat/completions",
                     "not_found",
                 )
                 return
@@ -281,9 +272,7 @@ def _handler_for(app: LLMServer) -> type[BaseHTTPRequestHandler]:
                     raise ValueError
             except ValueError:
                 self.close_connection = True
-                self._error(
-                    400, "a JSON body with a valid Content-Length is required", "invalid_request_error"
-                )
+                self._error(400, "a JSON body with a valid Content-Length is required", "invalid_request_error")
                 return
             try:
                 body = json.loads(self.rfile.read(length) or b"null")

@@ -65,9 +65,7 @@ class PromptLogprobs:
     top_logprobs: list[dict[str, float] | None]
 
 
-def _pad_left(
-    sequences: Sequence[Sequence[int]], pad_id: int
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _pad_left(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Left-pad token id lists into ``(input_ids, attention_mask, position_ids)``.
 
     Explicit position ids (``cumsum(mask) - 1``) make each row's result independent of its padding.
@@ -125,9 +123,7 @@ class TransformersBackend:
         max_length: int | None = None,
     ) -> None:
         hf_model, tokenizer, name = _load(model)
-        self._setup(
-            hf_model.to(device), tokenizer, name=name, chat=chat, batch_size=batch_size, max_length=max_length
-        )
+        self._setup(hf_model.to(device), tokenizer, name=name, chat=chat, batch_size=batch_size, max_length=max_length)
 
     @classmethod
     def from_model(
@@ -271,9 +267,7 @@ class TransformersBackend:
         texts = [self.format_prompt(p) for p in prompts]
         return [
             g.text
-            for g in self.generate_details(
-                texts, max_new_tokens=max_new_tokens, temperature=temperature, stop=stop
-            )
+            for g in self.generate_details(texts, max_new_tokens=max_new_tokens, temperature=temperature, stop=stop)
         ]
 
     @torch.inference_mode()
@@ -371,10 +365,7 @@ class TransformersBackend:
             ids = next_ids[:, None]
             mask = torch.cat([mask, torch.ones((n, 1), dtype=mask.dtype, device=device)], dim=1)
             positions = positions[:, -1:] + 1
-        return [
-            self._finish(new_ids[r], chosen_lp[r], top[r], reasons[r], stop, top_logprobs > 0)
-            for r in range(n)
-        ]
+        return [self._finish(new_ids[r], chosen_lp[r], top[r], reasons[r], stop, top_logprobs > 0) for r in range(n)]
 
     def _finish(
         self,
@@ -535,9 +526,7 @@ class TransformersBackend:
             token_lps[1:] = picked
             if top_logprobs > 0:
                 values, top_ids = logprobs[:-1].topk(top_logprobs, dim=-1)
-                for pos, (vals, tids) in enumerate(
-                    zip(values.tolist(), top_ids.tolist(), strict=True), start=1
-                ):
+                for pos, (vals, tids) in enumerate(zip(values.tolist(), top_ids.tolist(), strict=True), start=1):
                     entry: dict[str, float] = {}
                     for value, tid in zip(vals, tids, strict=True):
                         entry.setdefault(self._token_text(tid), value)

@@ -81,9 +81,7 @@ class TextObservationWrapper(
 
     def __init__(self, env: gym.Env[ObsType, ActType], describer: Describer, max_length: int = 8192):
         if not callable(describer):
-            raise TypeError(
-                f"describer must be a callable (env, observation) -> str, got {type(describer).__name__}"
-            )
+            raise TypeError(f"describer must be a callable (env, observation) -> str, got {type(describer).__name__}")
         gym.utils.RecordConstructorArgs.__init__(self, describer=describer, max_length=max_length)
         gym.ObservationWrapper.__init__(self, env)
         self.describer = describer

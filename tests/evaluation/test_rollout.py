@@ -38,7 +38,5 @@ def test_bot_succeeds_and_done_is_always_invalid():
 
 
 def test_reset_options_fix_the_goal():
-    results = run_episodes(
-        Always(0), envs(), [0, 1], reset_options={"goal": "go to the red ball"}, progress=False
-    )
+    results = run_episodes(Always(0), envs(), [0, 1], reset_options={"goal": "go to the red ball"}, progress=False)
     assert {r.goal for r in results} == {"go to the red ball"}

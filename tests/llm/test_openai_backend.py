@@ -32,9 +32,7 @@ def test_discovers_the_model_and_generates_like_the_local_backend(
 def test_scores_match_the_local_backend(server: LLMServer, backend: TransformersBackend) -> None:
     # Some action words are outside the top-5: those go through echo, which must agree as well.
     remote = OpenAIBackend(server.url, timeout_s=60, top_logprobs=5)
-    np.testing.assert_allclose(
-        remote.score(PROMPTS[:2], ACTIONS), backend.score(PROMPTS[:2], ACTIONS), atol=1e-3
-    )
+    np.testing.assert_allclose(remote.score(PROMPTS[:2], ACTIONS), backend.score(PROMPTS[:2], ACTIONS), atol=1e-3)
     multi = [" left side", " go forward now"]
     np.testing.assert_allclose(remote.score(PROMPTS[:1], multi), backend.score(PROMPTS[:1], multi), atol=1e-3)
 
@@ -42,13 +40,9 @@ def test_scores_match_the_local_backend(server: LLMServer, backend: Transformers
 def test_chat_generation_and_scores_match(server: LLMServer, backend: TransformersBackend) -> None:
     local = TransformersBackend.from_model(backend.model, backend.tokenizer, name="chat", chat=True)
     remote = OpenAIBackend(server.url, chat=True, timeout_s=60)
-    assert remote.generate(["Say hello."], max_new_tokens=6) == local.generate(
-        ["Say hello."], max_new_tokens=6
-    )
+    assert remote.generate(["Say hello."], max_new_tokens=6) == local.generate(["Say hello."], max_new_tokens=6)
     prompt = ["Is the sky blue? Answer yes or no."]
-    np.testing.assert_allclose(
-        remote.score(prompt, ["Yes", "No"]), local.score(prompt, ["Yes", "No"]), atol=1e-3
-    )
+    np.testing.assert_allclose(remote.score(prompt, ["Yes", "No"]), local.score(prompt, ["Yes", "No"]), atol=1e-3)
     # A candidate outside the top-k gets a floor just below the smallest returned log-probability.
     floor = remote.score(prompt, ["Yes", "zzzz-not-a-token"])
     assert floor[0, 1] < floor[0, 0] and np.isfinite(floor[0, 1])

@@ -106,8 +106,6 @@ def test_peft_adapter_dir_loads_on_the_embedded_model(backend: TransformersBacke
 
     loaded = TransformersBackend(tmp_path / "adapter")
     assert loaded.name == "SmolLM2-135M-Instruct+adapter"
-    expected = TransformersBackend.from_model(lora, backend.tokenizer, name="lora").score(
-        PROMPTS[:2], ACTIONS
-    )
+    expected = TransformersBackend.from_model(lora, backend.tokenizer, name="lora").score(PROMPTS[:2], ACTIONS)
     np.testing.assert_allclose(loaded.score(PROMPTS[:2], ACTIONS), expected, atol=1e-4)
     assert not np.allclose(expected, backend.score(PROMPTS[:2], ACTIONS), atol=1e-3)

@@ -39,7 +39,7 @@ from teduo_gym.envs.babyai.goals import (
     goal_to_instr,
     parse_goal,
 )
-from teduo_gym.envs.babyai.layouts import LayoutSplit, layout_fingerprint, layout_seeds
+from teduo_gym.envs.babyai.layouts import LayoutSplit, QuietGeneration, layout_fingerprint, layout_seeds
 from teduo_gym.envs.babyai.paraphrase import SYNONYMS, VERB_REWORDINGS, GoalSplit, make_goal_split, paraphrase
 from teduo_gym.wrappers import LanguageGoalWrapper, TextObservationWrapper, uniform_goal_sampler
 
@@ -66,6 +66,7 @@ __all__ = [
     "goal_to_instr",
     "layout_fingerprint",
     "layout_seeds",
+    "QuietGeneration",
     "make_babyai_env",
     "make_goal_split",
     "mission_goal_sampler",
@@ -139,23 +140,21 @@ def make_babyai_env(
     goals = list(DEFAULT_GOALS if goals is None else goals)
     if isinstance(describer, str):
         if describer not in DESCRIBERS:
-            raise ValueError(
-                f"describer must be one of {sorted(DESCRIBERS)} or a callable, got {describer!r}"
-            )
+            raise ValueError(f"describer must be one of {sorted(DESCRIBERS)} or a callable, got {describer!r}")
         describer = DESCRIBERS[describer]
     if goal_sampler == "uniform":
         goal_sampler = uniform_goal_sampler
     elif isinstance(goal_sampler, str):
         if goal_sampler not in _SAMPLERS:
             raise ValueError(
-                f"goal_sampler must be 'uniform', one of {sorted(_SAMPLERS)} or a callable, "
-                f"got {goal_sampler!r}"
+                f"goal_sampler must be 'uniform', one of {sorted(_SAMPLERS)} or a callable, got {goal_sampler!r}"
             )
         goal_sampler = functools.partial(_SAMPLERS[goal_sampler], aliases=aliases)
 
     # Gymnasium's own wrappers (not minigrid's ImgObsWrapper) record their arguments, so the env can be
     # rebuilt from its spec, as gymnasium's check_env does.
-    env: gym.Env = FlattenObservation(FilterObservation(gym.make(env_id, **make_kwargs), ["image"]))
+    env: gym.Env = QuietGeneration(gym.make(env_id, **make_kwargs))
+    env = FlattenObservation(FilterObservation(env, ["image"]))
     env = LanguageGoalWrapper(env, goals, BabyAIGoalDetector(aliases), goal_sampler, track)
     if text:
         env = TextObservationWrapper(env, describer)

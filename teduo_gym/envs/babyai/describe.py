@@ -60,8 +60,7 @@ def egocentric_image(observation: Any) -> np.ndarray:
             obs = obs["observation"]
         else:
             raise ValueError(
-                f"cannot find the egocentric view in a dict with keys {sorted(obs)}: expected 'image' or "
-                "'observation'"
+                f"cannot find the egocentric view in a dict with keys {sorted(obs)}: expected 'image' or 'observation'"
             )
     if not isinstance(obs, (np.ndarray, list, tuple)):
         raise ValueError(

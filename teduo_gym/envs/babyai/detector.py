@@ -116,9 +116,7 @@ class BabyAIGoalDetector(GoalDetector):
         instr.reset_verifier(level)
         level.mission = level.surface = text
         if hasattr(level, "num_navs_needed") and not getattr(level, "fixed_max_steps", True):
-            level.max_steps = (
-                level.num_navs_needed(instr) * level.room_size**2 * level.num_rows * level.num_cols
-            )
+            level.max_steps = level.num_navs_needed(instr) * level.room_size**2 * level.num_rows * level.num_cols
 
         self._goto_of: dict[int, np.ndarray] = {}
         self._pickup_of: dict[int, np.ndarray] = {}

@@ -99,9 +99,7 @@ class BabyAIGoal:
         if self.kind not in _KIND_TYPES:
             raise ValueError(f"kind must be one of {GOAL_KINDS}, got {self.kind!r}")
         if self.object.type not in _KIND_TYPES[self.kind]:
-            raise ValueError(
-                f"{self.kind!r} takes a {' / '.join(_KIND_TYPES[self.kind])}, not {self.object.type!r}"
-            )
+            raise ValueError(f"{self.kind!r} takes a {' / '.join(_KIND_TYPES[self.kind])}, not {self.object.type!r}")
         if (self.target is not None) != (self.kind == "put next to"):
             raise ValueError("target is required for 'put next to' and only for it")
         for ref in (self.object, self.target):

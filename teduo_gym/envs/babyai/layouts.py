@@ -2,6 +2,7 @@
 
 - :func:`layout_fingerprint` -- a hash of a generated layout: grid encoding, agent pose and mission.
 - :func:`layout_seeds` -- reset seeds for training and test layouts, all fingerprints distinct.
+- :class:`QuietGeneration` -- a wrapper that keeps level generation's "Sampling rejected" prints off stdout.
 """
 
 from __future__ import annotations
@@ -16,7 +17,25 @@ import gymnasium as gym
 import minigrid  # noqa: F401  (registers the BabyAI environments)
 import numpy as np
 
-__all__ = ["LayoutSplit", "layout_fingerprint", "layout_seeds"]
+__all__ = ["LayoutSplit", "QuietGeneration", "layout_fingerprint", "layout_seeds"]
+
+
+class QuietGeneration(gym.Wrapper, gym.utils.RecordConstructorArgs):
+    """Silences what minigrid's level generation prints on stdout ("Sampling rejected: ...") during reset.
+
+    Example:
+        >>> env = QuietGeneration(gym.make("BabyAI-GoToLocal-v0"))
+        >>> _ = env.reset(seed=0)
+    """
+
+    def __init__(self, env: gym.Env):
+        gym.utils.RecordConstructorArgs.__init__(self)
+        gym.Wrapper.__init__(self, env)
+
+    def reset(self, **kwargs: Any) -> Any:
+        """Reset with stdout captured."""
+        with contextlib.redirect_stdout(io.StringIO()):
+            return self.env.reset(**kwargs)
 
 
 @dataclass
@@ -57,24 +76,21 @@ def layout_seeds(env_id: str, n_train: int, n_test: int, seed: int = 0) -> Layou
     Raises:
         RuntimeError: the level has too few distinct layouts to fill the split.
     """
-    env = gym.make(env_id)
+    env = QuietGeneration(gym.make(env_id))
     rng = np.random.default_rng(seed)
     wanted = n_train + n_test
     seeds: list[int] = []
     seen: set[str] = set()
     tries = 0
-    with contextlib.redirect_stdout(io.StringIO()):
-        while len(seeds) < wanted:
-            if tries >= 20 * wanted + 100:
-                raise RuntimeError(
-                    f"{env_id}: found only {len(seeds)} distinct layouts in {tries} seeds, {wanted} wanted"
-                )
-            tries += 1
-            candidate = int(rng.integers(2**31 - 1))
-            env.reset(seed=candidate)
-            key = layout_fingerprint(env)
-            if key not in seen:
-                seen.add(key)
-                seeds.append(candidate)
+    while len(seeds) < wanted:
+        if tries >= 20 * wanted + 100:
+            raise RuntimeError(f"{env_id}: found only {len(seeds)} distinct layouts in {tries} seeds, {wanted} wanted")
+        tries += 1
+        candidate = int(rng.integers(2**31 - 1))
+        env.reset(seed=candidate)
+        key = layout_fingerprint(env)
+        if key not in seen:
+            seen.add(key)
+            seeds.append(candidate)
     env.close()
     return LayoutSplit(train=seeds[:n_train], test=seeds[n_train:])
