@@ -3,7 +3,8 @@
 - :class:`LLMBackend` -- the protocol (``name``, ``chat``, ``generate``, ``score``), and its errors
   :class:`LLMError`, :class:`ModelNotFoundError`, :class:`LLMConnectionError`, :class:`LLMResponseError`.
 - :class:`TransformersBackend` -- a model in-process: the embedded SmolLM2, a local Hugging Face directory
-  or a PEFT adapter; :class:`Generation` and :class:`PromptLogprobs` are its detailed outputs.
+  or a PEFT adapter; :class:`Generation` and :class:`PromptLogprobs` are its detailed outputs;
+  :func:`load_model` loads ``(model, tokenizer, name)`` the same way (for fine-tuning).
 - :class:`OpenAIBackend` -- any OpenAI-compatible server (vLLM, llama.cpp, OpenAI, :class:`LLMServer`).
 - :class:`LLMServer` -- serves a :class:`TransformersBackend` over the OpenAI HTTP API.
 - :class:`LLMConfig` -- a frozen config that builds a backend.
@@ -22,7 +23,7 @@ from teduo_gym.llm.config import LLMConfig
 from teduo_gym.llm.embedded import EMBEDDED_MODEL_NAME, cache_root, embedded_gguf_path, embedded_model_dir
 from teduo_gym.llm.openai_backend import OpenAIBackend
 from teduo_gym.llm.server import LLMServer
-from teduo_gym.llm.transformers_backend import Generation, PromptLogprobs, TransformersBackend
+from teduo_gym.llm.transformers_backend import Generation, PromptLogprobs, TransformersBackend, load_model
 
 __all__ = [
     "EMBEDDED_MODEL_NAME",
@@ -40,4 +41,5 @@ __all__ = [
     "cache_root",
     "embedded_gguf_path",
     "embedded_model_dir",
+    "load_model",
 ]

@@ -21,7 +21,7 @@ import torch
 from teduo_gym.llm.base import ModelNotFoundError
 from teduo_gym.llm.embedded import EMBEDDED_MODEL_NAME, embedded_model_dir
 
-__all__ = ["Generation", "PromptLogprobs", "TransformersBackend"]
+__all__ = ["Generation", "PromptLogprobs", "TransformersBackend", "load_model"]
 
 # Characters of a prompt's end that decide how a candidate appended to it is tokenised (see _candidate_ids).
 _ENDING_CHARS = 64
@@ -122,7 +122,7 @@ class TransformersBackend:
         device: str = "cpu",
         max_length: int | None = None,
     ) -> None:
-        hf_model, tokenizer, name = _load(model)
+        hf_model, tokenizer, name = load_model(model)
         self._setup(hf_model.to(device), tokenizer, name=name, chat=chat, batch_size=batch_size, max_length=max_length)
 
     @classmethod
@@ -536,8 +536,12 @@ class TransformersBackend:
         )
 
 
-def _load(model: str | Path | None) -> tuple[Any, Any, str]:
-    """Load ``(model, tokenizer, name)`` from None (embedded), a model directory or an adapter directory."""
+def load_model(model: str | Path | None) -> tuple[Any, Any, str]:
+    """Load ``(model, tokenizer, name)`` from None (the embedded model), a model directory or an adapter directory.
+
+    Raises:
+        ModelNotFoundError: ``model`` is none of these, or an adapter does not fit its base model.
+    """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if model is None:

@@ -1,0 +1,168 @@
+"""Fine-tune an LLM into an :class:`~teduo_gym.agents.LLMAgent`: LoRA (peft) or full, loss on the action only.
+
+- :class:`FinetuneConfig` -- what to train (one ``--flag`` per field).
+- :func:`finetune` -- train with Hugging Face's ``Trainer`` (checkpoints, resume, progress bar) and save an agent
+  that :meth:`LLMAgent.from_pretrained <teduo_gym.agents.LLMAgent.from_pretrained>` loads.
+- :func:`tokenize_example` -- prompt and action tokens, with the loss masked to the action.
+
+Each example is the agent's own prompt (:meth:`LLMAgent.prompt`) followed by the action word; the loss is the
+cross-entropy of the action tokens only (prompt tokens get label -100), which is exactly what the agent scores
+when it acts: ``argmax_a log p(a | prompt)``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+
+from teduo_gym.agents.llm_agent import DEFAULT_TEMPLATE, LLMAgent
+from teduo_gym.finetune.examples import ActionExample, read_examples
+from teduo_gym.records import write_record
+
+__all__ = ["FinetuneConfig", "finetune", "tokenize_example"]
+
+_RUN_FILE = "teduo_finetune.json"
+
+
+@dataclass(frozen=True)
+class FinetuneConfig:
+    """Fine-tune an LLM on (goal, state text, action) examples."""
+
+    #: the JSONL examples (see teduo_gym.finetune.examples).
+    data: Path
+    #: where the agent is saved; checkpoints go to OUT/checkpoints and a rerun resumes from the last one.
+    out: Path = Path("runs/agent")
+    #: the environment whose action words the agent chooses among.
+    env: str = "BabyAI-GoToLocal-v0"
+    #: the base model directory; None is the embedded SmolLM2-135M-Instruct.
+    model: str | None = None
+    #: 'lora' trains low-rank adapters (peft); 'full' trains every weight.
+    method: Literal["lora", "full"] = "lora"
+    #: LoRA rank.
+    lora_r: int = 16
+    #: LoRA scaling alpha.
+    lora_alpha: int = 32
+    #: learning rate (constant after a short warm-up).
+    learning_rate: float = 5e-4
+    #: examples per optimiser step.
+    batch_size: int = 16
+    #: optimiser steps.
+    max_steps: int = 200
+    #: longest tokenised example; longer prompts keep their end.
+    max_length: int = 256
+    #: save a checkpoint every this many steps.
+    save_steps: int = 50
+    #: seeds data order and initialisation.
+    seed: int = 0
+    #: the agent's prompt template.
+    template: str = DEFAULT_TEMPLATE
+    #: show a progress bar.
+    progress: bool = True
+
+
+def tokenize_example(tokenizer: Any, prompt: str, action: str, max_length: int) -> dict[str, list[int]]:
+    """``input_ids`` of prompt + action, ``labels`` -100 except on the action's tokens.
+
+    The action is appended with a leading space, as :class:`~teduo_gym.agents.LLMAgent` scores it; when the
+    prompt is longer than ``max_length`` its beginning is cut.
+    """
+    prompt_ids = tokenizer(prompt, add_special_tokens=False).input_ids
+    full_ids = tokenizer(prompt + " " + action, add_special_tokens=False).input_ids
+    if full_ids[: len(prompt_ids)] != prompt_ids:  # the action merged with the prompt's last token
+        raise ValueError(f"the prompt and action {action!r} do not tokenise apart; end the template with ':'")
+    target = full_ids[len(prompt_ids) :]
+    prompt_ids = prompt_ids[max(0, len(prompt_ids) + len(target) - max_length) :]
+    return {"input_ids": prompt_ids + target, "labels": [-100] * len(prompt_ids) + target}
+
+
+def _check_resumable(run_file: Path, identity: dict[str, Any]) -> None:
+    if run_file.exists():
+        earlier = json.loads(run_file.read_text())
+        if earlier != identity:
+            raise ValueError(
+                f"the checkpoints in {run_file.parent} were made by another run ({earlier}), not this one "
+                f"({identity}): choose another --out or delete {run_file.parent}"
+            )
+    else:
+        run_file.parent.mkdir(parents=True, exist_ok=True)
+        run_file.write_text(json.dumps(identity, indent=2))
+
+
+def finetune(config: FinetuneConfig) -> Path:
+    """Train, save the agent to ``config.out`` and a run record to ``config.out / "finetune.json"``.
+
+    An interrupted run resumes from its last checkpoint when rerun with the same config; checkpoints of a
+    different base model, method or data are refused with a clear error.
+    """
+    from peft import LoraConfig, get_peft_model
+    from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
+    from transformers.trainer_utils import get_last_checkpoint
+
+    from teduo_gym.envs import knowledge_for
+    from teduo_gym.llm import TransformersBackend, load_model
+
+    action_words = knowledge_for(config.env).action_words
+    examples: list[ActionExample] = read_examples(config.data, action_words)
+    model, tokenizer, name = load_model(config.model)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if config.method == "lora":
+        lora = LoraConfig(
+            r=config.lora_r, lora_alpha=config.lora_alpha, target_modules="all-linear", task_type="CAUSAL_LM"
+        )
+        model = get_peft_model(model, lora)
+    agent = LLMAgent(TransformersBackend.from_model(model, tokenizer, name=name), action_words, template=config.template)
+    rows = [
+        tokenize_example(tokenizer, agent.prompt(e.goal, e.state), e.action, config.max_length) for e in examples
+    ]
+    checkpoints = Path(config.out) / "checkpoints"
+    identity = {"base": name, "method": config.method, "data": str(config.data), "examples": len(rows)}
+    _check_resumable(checkpoints / _RUN_FILE, identity)
+    args = TrainingArguments(
+        output_dir=str(checkpoints),
+        per_device_train_batch_size=config.batch_size,
+        learning_rate=config.learning_rate,
+        max_steps=config.max_steps,
+        warmup_steps=min(10, config.max_steps // 10),
+        lr_scheduler_type="constant_with_warmup",
+        save_strategy="steps",
+        save_steps=config.save_steps,
+        save_total_limit=2,
+        logging_steps=max(1, min(10, config.max_steps // 10)),
+        report_to=[],
+        use_cpu=not torch.cuda.is_available(),
+        seed=config.seed,
+        disable_tqdm=not config.progress,
+        remove_unused_columns=False,
+        dataloader_num_workers=0,
+    )
+    collator = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
+    trainer = Trainer(model=model, args=args, data_collator=collator, train_dataset=rows)
+    last = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
+    start = time.perf_counter()
+    result = trainer.train(resume_from_checkpoint=last)
+    seconds = time.perf_counter() - start
+    model.eval()
+    agent.save_pretrained(config.out)
+    steps_run = config.max_steps - (int(Path(last).name.split("-")[-1]) if last else 0)
+    tokens = sum(len(r["input_ids"]) for r in rows) * steps_run * config.batch_size / max(1, len(rows))
+    write_record(
+        Path(config.out) / "finetune.json",
+        config,
+        {
+            "base": name,
+            "examples": len(rows),
+            "resumed_from": last,
+            "train_loss": result.training_loss,
+            "loss_history": [h for h in trainer.state.log_history if "loss" in h],
+            "seconds": seconds,
+            "tokens_per_second": tokens / seconds if seconds > 0 else 0.0,
+            "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+        },
+    )
+    return Path(config.out)

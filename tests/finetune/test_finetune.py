@@ -1,0 +1,71 @@
+"""Fine-tuning the real embedded SmolLM2 on tiny data (LoRA and full), resume, and bad input."""
+
+import json
+
+import numpy as np
+import pytest
+
+from teduo_gym.agents import LLMAgent
+from teduo_gym.envs.babyai.actions import ACTION_WORDS
+from teduo_gym.finetune import ActionExample, FinetuneConfig, finetune, read_examples, tokenize_example, write_examples
+
+GOAL, STATE = "go to the red ball", "target: 2 forward, 1 left"
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    examples = [ActionExample(GOAL, f"target: {d} forward, 1 left", "left") for d in range(1, 9)]
+    return write_examples(tmp_path_factory.mktemp("ft") / "data.jsonl", examples)
+
+
+def config(data, out, **kwargs):
+    return FinetuneConfig(data=data, out=out, batch_size=4, max_steps=3, save_steps=1, progress=False, **kwargs)
+
+
+def test_loss_is_on_the_action_token_only(embedded_backend):
+    agent = LLMAgent(embedded_backend, ACTION_WORDS)
+    row = tokenize_example(embedded_backend.tokenizer, agent.prompt(GOAL, STATE), "left", max_length=512)
+    target = [t for t in row["labels"] if t != -100]
+    assert target == embedded_backend.tokenizer(" left", add_special_tokens=False).input_ids
+    assert row["labels"][: -len(target)] == [-100] * (len(row["labels"]) - len(target))
+    short = tokenize_example(embedded_backend.tokenizer, agent.prompt(GOAL, STATE), "left", max_length=8)
+    assert len(short["input_ids"]) == 8 and short["labels"][-1] == target[0]
+
+
+def test_lora_training_raises_the_taught_action_and_loads_as_an_agent(data, tmp_path, embedded_backend):
+    before = LLMAgent(embedded_backend, ACTION_WORDS).action_logprobs([GOAL], [STATE])[0]
+    out = finetune(config(data, tmp_path / "agent"))
+    assert (out / "adapter_config.json").is_file() and (out / "teduo_agent.json").is_file()
+    after = LLMAgent.from_pretrained(out).action_logprobs([GOAL], [STATE])[0]
+    left = ACTION_WORDS.index("left")
+    assert after[left] > before[left]
+    record = json.loads((out / "finetune.json").read_text())
+    assert record["config"]["method"] == "lora" and record["results"]["trainable_parameters"] > 0
+
+
+def test_rerun_resumes_from_the_last_checkpoint_and_refuses_another_run(data, tmp_path):
+    out = tmp_path / "agent"
+    finetune(config(data, out, max_steps=2))
+    finetune(config(data, out, max_steps=3))
+    assert json.loads((out / "finetune.json").read_text())["results"]["resumed_from"].endswith("checkpoint-2")
+    with pytest.raises(ValueError, match="made by another run"):
+        finetune(config(data, out, method="full"))
+
+
+def test_full_fine_tuning_saves_a_whole_model(data, tmp_path):
+    out = finetune(config(data, tmp_path / "full", method="full", max_steps=1))
+    assert (out / "config.json").is_file() and not (out / "adapter_config.json").exists()
+    logp = LLMAgent.from_pretrained(out).action_logprobs([GOAL], [STATE])
+    assert np.isfinite(logp).all()
+
+
+def test_bad_examples_are_named(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"goal": "go to the red ball", "state": "x", "action": "left"}\n{"goal": 1}\n')
+    with pytest.raises(ValueError, match="bad.jsonl:2"):
+        read_examples(bad)
+    bad.write_text('{"goal": "go to the red ball", "state": "x", "action": "jump"}\n')
+    with pytest.raises(ValueError, match="'jump' is not one of"):
+        read_examples(bad, ACTION_WORDS)
+    with pytest.raises(FileNotFoundError, match="no fine-tuning data"):
+        read_examples(tmp_path / "missing.jsonl")
