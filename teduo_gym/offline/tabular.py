@@ -1,0 +1,125 @@
+"""Tabular Q-iteration for many goals at once, over the abstract states seen in offline data (TEDUO step 2).
+
+- :class:`GoalMDP` -- one goal's labelled transitions between abstract-state ids.
+- :class:`TabularQConfig` -- the paper's defaults: alpha 0.1, gamma 0.7, stop when the update is below 1e-6.
+- :class:`TabularQ` -- fits every goal in one loop of sparse matrix products; :class:`QTable` holds a result.
+
+The update, for all goals together (each goal's states occupy their own block of one sparse system)::
+
+    Q(s, a) <- (1 - alpha) Q(s, a) + alpha [ R(s, a) + gamma * sum_s' P(s' | s, a) max_a' Q(s', a') ]
+
+where ``R(s, a)`` is the mean label of the transitions from ``(s, a)`` and ``P`` the empirical probability of
+reaching a non-goal ``s'`` (a transition whose label fires ends the episode, so it contributes no future value).
+This is tabular Q-learning's update in expectation over the data; its fixed point is the same, reached without
+sampling noise. Actions never taken in a state are never chosen by :meth:`QTable.greedy`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["GoalMDP", "QTable", "TabularQ", "TabularQConfig"]
+
+
+@dataclass(frozen=True)
+class GoalMDP:
+    """One goal's data: transition ``t`` goes from ``src[t]`` by ``actions[t]`` to ``dst[t]``, labelled ``rewards[t]``.
+
+    State ids are ``0 .. n_states - 1`` (e.g. the goal's abstract-state ids).
+    """
+
+    src: np.ndarray
+    actions: np.ndarray
+    dst: np.ndarray
+    rewards: np.ndarray
+    n_states: int
+
+
+@dataclass(frozen=True)
+class QTable:
+    """Q-values of one goal: ``q[s, a]``; ``seen[s, a]`` marks pairs present in the data."""
+
+    q: np.ndarray
+    seen: np.ndarray
+
+    def greedy(self, states: np.ndarray) -> np.ndarray:
+        """The best action seen in each state (-1 where a state has no action in the data)."""
+        q = np.where(self.seen[states], self.q[states], -np.inf)
+        best = q.argmax(axis=1)
+        return np.where(self.seen[states].any(axis=1), best, -1)
+
+
+@dataclass(frozen=True)
+class TabularQConfig:
+    """Tabular Q-iteration settings (TEDUO's defaults)."""
+
+    #: step size of each update.
+    alpha: float = 0.1
+    #: discount.
+    gamma: float = 0.7
+    #: stop when no Q-value moves by more than this.
+    tol: float = 1e-6
+    #: give up after this many sweeps (a warning is recorded in ``TabularQ.iterations``).
+    max_iterations: int = 20_000
+
+
+class TabularQ:
+    """Q-iteration over offline data for many goals at once (sparse, vectorised across goals).
+
+    Example:
+        >>> mdp = GoalMDP(src=np.array([0, 1, 0]), actions=np.array([1, 1, 0]), dst=np.array([1, 2, 0]),
+        ...               rewards=np.array([0, 1, 0], bool), n_states=3)
+        >>> table = TabularQ().fit([mdp])[0]
+        >>> table.greedy(np.array([0, 1])).tolist()
+        [1, 1]
+        >>> round(float(table.q[0, 1]), 3)  # gamma * 1
+        0.7
+    """
+
+    def __init__(self, config: TabularQConfig | None = None, n_actions: int | None = None):
+        self.config = config or TabularQConfig()
+        self.n_actions = n_actions
+        self.iterations = 0
+
+    def fit(self, problems: Sequence[GoalMDP]) -> list[QTable]:
+        """Fit one Q-table per goal."""
+        if not problems:
+            return []
+        n_actions = self.n_actions or int(max(p.actions.max() for p in problems if len(p.actions)) + 1)
+        offsets = np.cumsum([0] + [p.n_states for p in problems])
+        src = np.concatenate([p.src + o for p, o in zip(problems, offsets)]).astype(np.int64)
+        dst = np.concatenate([p.dst + o for p, o in zip(problems, offsets)]).astype(np.int64)
+        actions = np.concatenate([p.actions for p in problems]).astype(np.int64)
+        rewards = np.concatenate([p.rewards for p in problems]).astype(np.float64)
+        n_total = int(offsets[-1])
+
+        # One row per (state, action) pair present in the data.
+        pair = src * n_actions + actions
+        pairs, row = np.unique(pair, return_inverse=True)
+        counts = np.bincount(row, minlength=len(pairs)).astype(np.float64)
+        mean_reward = np.bincount(row, weights=rewards, minlength=len(pairs)) / counts
+        # P(s' | s, a) over transitions that do not end the episode (a fired label is terminal).
+        go_on = (1.0 - rewards) / counts[row]
+        transition = sp.csr_matrix((go_on, (row, dst)), shape=(len(pairs), n_total))
+
+        q_pairs = np.zeros(len(pairs))
+        q = np.zeros(n_total * n_actions)
+        seen = np.zeros(n_total * n_actions, dtype=bool)
+        seen[pairs] = True
+        alpha, gamma = self.config.alpha, self.config.gamma
+        for self.iterations in range(1, self.config.max_iterations + 1):
+            values = np.where(seen, q, -np.inf).reshape(n_total, n_actions).max(axis=1)
+            values[~np.isfinite(values)] = 0.0  # states never left in the data
+            update = alpha * (mean_reward + gamma * (transition @ values) - q_pairs)
+            q_pairs += update
+            q[pairs] = q_pairs
+            if np.abs(update).max(initial=0.0) < self.config.tol:
+                break
+        q2, seen2 = q.reshape(n_total, n_actions), seen.reshape(n_total, n_actions)
+        return [
+            QTable(q2[a:b].astype(np.float32), seen2[a:b].copy()) for a, b in zip(offsets[:-1], offsets[1:])
+        ]
