@@ -1,4 +1,4 @@
-"""The ``teduo`` command: ``teduo evaluate`` and ``teduo serve-llm``; ``teduo COMMAND --help`` lists flags."""
+"""The ``teduo`` command: ``collect``, ``evaluate``, ``serve-llm``; ``teduo COMMAND --help`` lists flags."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import tyro
 
+from teduo_gym.datasets.collect import CollectConfig, collect
 from teduo_gym.evaluation.evaluate import EvaluateConfig, evaluate
 from teduo_gym.llm.base import LLMError
 from teduo_gym.llm.config import LLMConfig
@@ -45,13 +46,15 @@ def serve_llm(config: ServeLLMConfig) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``teduo`` command."""
     config = tyro.extras.subcommand_cli_from_dict(
-        {"evaluate": EvaluateConfig, "serve-llm": ServeLLMConfig},
+        {"collect": CollectConfig, "evaluate": EvaluateConfig, "serve-llm": ServeLLMConfig},
         prog="teduo",
         description="teduo-gym: language-goal environments, LLM agents and their evaluation.",
         args=list(sys.argv[1:] if argv is None else argv),
     )
     try:
-        if isinstance(config, EvaluateConfig):
+        if isinstance(config, CollectConfig):
+            print(f"wrote {collect(config)}")
+        elif isinstance(config, EvaluateConfig):
             evaluate(config)
         else:
             serve_llm(config)

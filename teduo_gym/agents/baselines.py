@@ -3,6 +3,7 @@
 - :class:`RandomAgent` -- uniform random actions (the lower bound).
 - :class:`BabyAIBotAgent` -- minigrid's BabyAI bot, which plans on the full state (the upper bound).
 - :class:`SB3Agent` -- a saved Stable-Baselines3 model, fed the numeric part of the observation.
+- :class:`EpsilonMixtureAgent` -- another agent's actions, each replaced by a random one with probability epsilon.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 
 from teduo_gym.agents.observation import batch_size
 
-__all__ = ["RandomAgent", "BabyAIBotAgent", "SB3Agent"]
+__all__ = ["RandomAgent", "BabyAIBotAgent", "SB3Agent", "EpsilonMixtureAgent"]
 
 
 class RandomAgent:
@@ -73,6 +74,36 @@ class BabyAIBotAgent:
         self._bot_class = BabyAIBot
         self.envs = list(envs)
         self._bots: list[Any] = [None] * len(self.envs)
+        self._suggested: list[int | None] = [None] * len(self.envs)
+        self._taken: list[int | None] = [None] * len(self.envs)
+        self._overridden = [False] * len(self.envs)
+
+    def observe_actions(self, actions: Any) -> None:
+        """Tell the bots which actions were actually taken after the last :meth:`predict`.
+
+        When another policy overrides the bot (as :class:`EpsilonMixtureAgent` does), the bot must know, or its
+        plan goes stale: minigrid's ``BabyAIBot.replan(action_taken)`` then plans to undo the unplanned action
+        (walk back, drop what was picked up, close what was opened). Without this call the bot assumes its own
+        suggestion was taken.
+
+        Example:
+            >>> from teduo_gym.envs.babyai import make_babyai_env
+            >>> env = make_babyai_env("BabyAI-GoToLocal-v0")
+            >>> obs, _ = env.reset(seed=1)
+            >>> agent = BabyAIBotAgent([env])
+            >>> suggested, _ = agent.predict(obs, episode_start=np.array([True]))
+            >>> obs, *_ = env.step(0)  # turn left instead
+            >>> agent.observe_actions(np.array([0]))
+            >>> int(agent.predict(obs, episode_start=np.array([False]))[0]) in range(7)
+            True
+
+        Args:
+            actions: one action per environment, in batch order (a scalar for a single environment).
+        """
+        taken = np.asarray(actions).reshape(-1)
+        if len(taken) != len(self.envs):
+            raise ValueError(f"{len(taken)} actions taken for {len(self.envs)} environments")
+        self._taken = [int(a) for a in taken]
 
     def predict(
         self,
@@ -92,12 +123,27 @@ class BabyAIBotAgent:
 
     def _act(self, i: int, start: bool) -> int:
         env = self.envs[i].unwrapped
+        taken, self._taken[i] = self._taken[i], None
         if start or self._bots[i] is None:
-            self._bots[i] = self._bot_class(env)
+            self._bots[i], self._overridden[i], taken = self._bot_class(env), False, None
+        # The bot treats None as "my suggestion was taken"; an overriding action is passed on so it replans.
+        override = None if taken is None or taken == self._suggested[i] else taken
+        self._overridden[i] = self._overridden[i] or override is not None
         try:
-            return int(self._bots[i].replan())
+            action = int(self._bots[i].replan(override))
         except Exception:  # the bot's planner gives up on rare layouts; "done" is an honest failure
-            return int(env.actions.done)
+            if not self._overridden[i]:
+                self._suggested[i] = None
+                return int(env.actions.done)
+            # An overriding action can leave the bot's plan inconsistent (e.g. a subgoal asserting what the
+            # agent carries): plan afresh from the current state.
+            try:
+                self._bots[i], self._overridden[i] = self._bot_class(env), False
+                action = int(self._bots[i].replan())
+            except Exception:
+                action = int(env.actions.done)
+        self._suggested[i] = action
+        return action
 
 
 class SB3Agent:
@@ -147,3 +193,55 @@ class SB3Agent:
         if isinstance(observation, dict) and "text" in observation:
             observation = observation["observation"]
         return self.model.predict(observation, state, episode_start, deterministic)
+
+
+class EpsilonMixtureAgent:
+    """Another agent's actions, each replaced by a uniformly random action with probability ``epsilon``.
+
+    The classic epsilon-mixture behaviour policy of offline RL datasets (e.g. D4RL's "medium-replay" style
+    data): mostly purposeful, with random detours that widen the coverage of states and actions. After each
+    :meth:`predict` the wrapped agent is told the actions actually taken if it has an ``observe_actions``
+    method (:class:`BabyAIBotAgent` does), so a planner replans around the random actions.
+
+    Example:
+        >>> from teduo_gym.envs.babyai import make_babyai_env
+        >>> env = make_babyai_env("BabyAI-GoToLocal-v0")
+        >>> obs, _ = env.reset(seed=1)
+        >>> agent = EpsilonMixtureAgent(BabyAIBotAgent([env]), env.action_space, epsilon=0.3, seed=0)
+        >>> int(agent.predict(obs, episode_start=np.array([True]))[0]) in range(7)
+        True
+
+    Args:
+        agent: the agent mixed with random actions (anything with SB3's ``predict``).
+        action_space: a :class:`gymnasium.spaces.Discrete` space the random actions come from.
+        epsilon: the probability of replacing each action, in ``[0, 1]``.
+        seed: seeds the choice and the random actions.
+    """
+
+    def __init__(self, agent: Any, action_space: gym.spaces.Space, epsilon: float, seed: int | None = None):
+        if not isinstance(action_space, gym.spaces.Discrete):
+            raise TypeError(f"EpsilonMixtureAgent needs a Discrete action space, got {action_space}")
+        if not 0.0 <= epsilon <= 1.0:
+            raise ValueError(f"epsilon must be in [0, 1], got {epsilon}")
+        self.agent = agent
+        self.action_space = action_space
+        self.epsilon = float(epsilon)
+        self._rng = np.random.default_rng(seed)
+
+    def predict(
+        self,
+        observation: Any,
+        state: Any = None,
+        episode_start: np.ndarray | None = None,
+        deterministic: bool = False,
+    ) -> tuple[np.ndarray, Any]:
+        """The wrapped agent's actions, some replaced by random ones; the wrapped agent learns which."""
+        actions, state = self.agent.predict(observation, state, episode_start, deterministic)
+        actions = np.asarray(actions)
+        flat = actions.reshape(-1).copy()
+        replace = self._rng.random(flat.size) < self.epsilon
+        n, start = int(self.action_space.n), int(self.action_space.start)
+        flat[replace] = start + self._rng.integers(n, size=int(replace.sum()))
+        if hasattr(self.agent, "observe_actions"):
+            self.agent.observe_actions(flat)
+        return flat.reshape(actions.shape), state

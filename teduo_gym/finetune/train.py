@@ -116,10 +116,10 @@ def finetune(config: FinetuneConfig) -> Path:
             r=config.lora_r, lora_alpha=config.lora_alpha, target_modules="all-linear", task_type="CAUSAL_LM"
         )
         model = get_peft_model(model, lora)
-    agent = LLMAgent(TransformersBackend.from_model(model, tokenizer, name=name), action_words, template=config.template)
-    rows = [
-        tokenize_example(tokenizer, agent.prompt(e.goal, e.state), e.action, config.max_length) for e in examples
-    ]
+    agent = LLMAgent(
+        TransformersBackend.from_model(model, tokenizer, name=name), action_words, template=config.template
+    )
+    rows = [tokenize_example(tokenizer, agent.prompt(e.goal, e.state), e.action, config.max_length) for e in examples]
     checkpoints = Path(config.out) / "checkpoints"
     identity = {"base": name, "method": config.method, "data": str(config.data), "examples": len(rows)}
     _check_resumable(checkpoints / _RUN_FILE, identity)

@@ -120,6 +120,4 @@ class TabularQ:
             if np.abs(update).max(initial=0.0) < self.config.tol:
                 break
         q2, seen2 = q.reshape(n_total, n_actions), seen.reshape(n_total, n_actions)
-        return [
-            QTable(q2[a:b].astype(np.float32), seen2[a:b].copy()) for a, b in zip(offsets[:-1], offsets[1:])
-        ]
+        return [QTable(q2[a:b].astype(np.float32), seen2[a:b].copy()) for a, b in zip(offsets[:-1], offsets[1:])]
