@@ -111,7 +111,8 @@ class TabularQ:
         seen = np.zeros(n_total * n_actions, dtype=bool)
         seen[pairs] = True
         alpha, gamma = self.config.alpha, self.config.gamma
-        for self.iterations in range(1, self.config.max_iterations + 1):
+        for iteration in range(1, self.config.max_iterations + 1):
+            self.iterations = iteration
             values = np.where(seen, q, -np.inf).reshape(n_total, n_actions).max(axis=1)
             values[~np.isfinite(values)] = 0.0  # states never left in the data
             update = alpha * (mean_reward + gamma * (transition @ values) - q_pairs)
