@@ -19,7 +19,8 @@ def data(tmp_path_factory):
 
 
 def config(data, out, **kwargs):
-    return FinetuneConfig(data=data, out=out, batch_size=4, max_steps=3, save_steps=1, progress=False, **kwargs)
+    settings = {"batch_size": 4, "max_steps": 3, "save_steps": 1, "progress": False, **kwargs}
+    return FinetuneConfig(data=data, out=out, **settings)
 
 
 def test_loss_is_on_the_action_token_only(embedded_backend):
