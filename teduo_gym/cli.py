@@ -1,4 +1,4 @@
-"""The ``teduo`` command: ``collect``, ``evaluate``, ``serve-llm``; ``teduo COMMAND --help`` lists flags."""
+"""The ``teduo`` command: ``collect``, ``label``, ``evaluate``, ``serve-llm``; ``teduo COMMAND --help`` lists flags."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import tyro
 
 from teduo_gym.datasets.collect import CollectConfig, collect
 from teduo_gym.evaluation.evaluate import EvaluateConfig, evaluate
+from teduo_gym.labeling.hindsight import LabelConfig, label
 from teduo_gym.llm.base import LLMError
 from teduo_gym.llm.config import LLMConfig
 
@@ -46,7 +47,7 @@ def serve_llm(config: ServeLLMConfig) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``teduo`` command."""
     config = tyro.extras.subcommand_cli_from_dict(
-        {"collect": CollectConfig, "evaluate": EvaluateConfig, "serve-llm": ServeLLMConfig},
+        {"collect": CollectConfig, "label": LabelConfig, "evaluate": EvaluateConfig, "serve-llm": ServeLLMConfig},
         prog="teduo",
         description="teduo-gym: language-goal environments, LLM agents and their evaluation.",
         args=list(sys.argv[1:] if argv is None else argv),
@@ -54,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         if isinstance(config, CollectConfig):
             print(f"wrote {collect(config)}")
+        elif isinstance(config, LabelConfig):
+            label(config)
         elif isinstance(config, EvaluateConfig):
             evaluate(config)
         else:
