@@ -1,0 +1,105 @@
+"""On-disk caches of LLM answers, so that a rerun costs nothing and an interrupted run resumes.
+
+- :class:`JudgeCache` -- the judge's probability per (goal, state text), one ``.npz`` per goal, written
+  atomically after every chunk of answers.
+- :class:`ChoiceCache` -- the LLM's choice (slot -> answer) per goal, one JSON file.
+
+Both live under a directory named after the LLM and the prompt, so another model or prompt never reads them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from teduo_gym.labeling.table import atomic_write
+
+__all__ = ["ChoiceCache", "JudgeCache", "digest"]
+
+
+def digest(*parts: str, size: int = 16) -> str:
+    """A hex blake2b digest of the parts (separated, so ``("ab", "c") != ("a", "bc")``).
+
+    Example:
+        >>> digest("ab", "c") != digest("a", "bc"), len(digest("x"))
+        (True, 32)
+    """
+    h = hashlib.blake2b(digest_size=size)
+    for part in parts:
+        data = part.encode()
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+class JudgeCache:
+    """Judge probabilities keyed by (goal, hash of the state text), persisted per goal.
+
+    Example:
+        >>> import tempfile
+        >>> cache = JudgeCache(tempfile.mkdtemp(), "model|prompt")
+        >>> cache.put("go to a key", ["a key in front"], [0.9]); cache.save("go to a key")
+        >>> JudgeCache(cache.root.parent, "model|prompt").get("go to a key", ["a key in front", "x"])
+        [0.9, None]
+    """
+
+    def __init__(self, directory: str | Path, key: str):
+        self.root = Path(directory) / digest(key)
+        self._goals: dict[str, dict[str, float]] = {}
+
+    def _path(self, goal: str) -> Path:
+        return self.root / f"{digest(goal)}.npz"
+
+    def _table(self, goal: str) -> dict[str, float]:
+        if goal not in self._goals:
+            table: dict[str, float] = {}
+            path = self._path(goal)
+            if path.is_file():
+                with np.load(path) as arrays:
+                    table = dict(zip(arrays["keys"].tolist(), arrays["p"].tolist()))
+            self._goals[goal] = table
+        return self._goals[goal]
+
+    def get(self, goal: str, texts: Sequence[str]) -> list[float | None]:
+        """The cached probability of each text for ``goal`` (``None`` when not judged yet)."""
+        table = self._table(goal)
+        return [table.get(digest(t)) for t in texts]
+
+    def put(self, goal: str, texts: Sequence[str], probabilities: Sequence[float]) -> None:
+        """Remember judgements (in memory until :meth:`save`)."""
+        self._table(goal).update(zip((digest(t) for t in texts), map(float, probabilities)))
+
+    def save(self, goal: str) -> None:
+        """Write the goal's judgements atomically."""
+        table = self._table(goal)
+        keys, p = np.array(list(table), dtype="U32"), np.array(list(table.values()), dtype=np.float64)
+        atomic_write(self._path(goal), lambda path: np.savez(path, keys=keys, p=p))
+
+
+class ChoiceCache:
+    """The LLM's choice per goal, one JSON file rewritten atomically after each new goal.
+
+    Example:
+        >>> import tempfile
+        >>> cache = ChoiceCache(tempfile.mkdtemp(), "model|slots")
+        >>> cache.put("go to a key", {"kind": "go"})
+        >>> ChoiceCache(cache.path.parent.parent, "model|slots").get("go to a key")
+        {'kind': 'go'}
+    """
+
+    def __init__(self, directory: str | Path, key: str):
+        self.path = Path(directory) / digest(key) / "choices.json"
+        self._choices: dict[str, dict[str, str]] = json.loads(self.path.read_text()) if self.path.is_file() else {}
+
+    def get(self, goal: str) -> dict[str, str] | None:
+        """The cached choice for ``goal``, if any."""
+        return self._choices.get(goal)
+
+    def put(self, goal: str, choice: dict[str, str]) -> None:
+        """Remember and persist a choice."""
+        self._choices[goal] = dict(choice)
+        atomic_write(self.path, lambda p: p.write_text(json.dumps(self._choices, indent=1, sort_keys=True)))

@@ -1,0 +1,381 @@
+"""Hindsight labelling: does transition ``t`` (its next state) achieve goal ``g``? Three modes, one interface.
+
+- :class:`HindsightLabeler` -- labels a :class:`~teduo_gym.datasets.TransitionDataset` for a list of goals:
+
+  - ``"judge"``: the LLM reads the goal-conditioned abstract state text and answers yes / no
+    (:class:`~teduo_gym.labeling.judge.LLMGoalJudge`), once per distinct text of a next state per goal, batched;
+    answers are cached on disk by (goal, text hash) and saved every chunk, so reruns are free and interrupted
+    runs resume; "yes" means ``p(yes)`` above a fixed threshold or, by default, above ``p(yes)`` for a
+    content-free state (calibrated per goal);
+  - ``"compiled"``: the LLM turns the goal text into a structured predicate by constrained choices (once per
+    goal, cached); fixed vectorised code checks it on ``(state, action, next state)``;
+  - ``"proxy"``: at most ``budget`` judge labels per goal (distinct texts sampled with a per-goal seed), a
+    :class:`~teduo_gym.labeling.proxy.ProxyNet` trained on the abstract grids, thresholded for a target
+    precision on held-out labels, then applied to every next state.
+
+  The output is a :class:`~teduo_gym.labeling.table.LabelTable` (format in ``table.py``).
+- :class:`LabelConfig` / :func:`label` -- the ``teduo label`` command: load a dataset, pick goals, label with
+  each mode, save the tables and (``report=True``) the accuracy report.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import scipy.sparse as sp
+
+from teduo_gym.datasets.transitions import TransitionDataset
+from teduo_gym.labeling.abstraction import GoalAbstraction, abstract, abstraction_for, choose
+from teduo_gym.labeling.cache import ChoiceCache, JudgeCache, digest
+from teduo_gym.labeling.judge import JUDGE_TEMPLATE, LLMGoalJudge
+from teduo_gym.labeling.proxy import ProxyConfig, train_proxy
+from teduo_gym.labeling.table import LabelTable
+from teduo_gym.llm.base import LLMBackend
+from teduo_gym.llm.config import LLMConfig
+
+__all__ = [
+    "MODES",
+    "NULL_STATE",
+    "CallCounter",
+    "HindsightLabeler",
+    "LabelConfig",
+    "label",
+    "read_goals",
+    "sample_goals",
+]
+
+Mode = Literal["judge", "compiled", "proxy"]
+#: The content-free state text of the calibrated judge threshold.
+NULL_STATE = "N/A"
+#: The labelling modes.
+MODES: tuple[str, ...] = ("judge", "compiled", "proxy")
+
+
+class CallCounter:
+    """Wraps a backend and counts the prompts it scores or completes (one prompt = one LLM call).
+
+    Example:
+        >>> class Fake:
+        ...     name, chat = "fake", False
+        ...     def score(self, prompts, candidates): return np.zeros((len(prompts), len(candidates)))
+        >>> c = CallCounter(Fake()); _ = c.score(["a", "b"], [" yes"]); c.calls
+        2
+    """
+
+    def __init__(self, backend: LLMBackend):
+        self.backend, self.name, self.chat, self.calls = backend, backend.name, backend.chat, 0
+
+    def score(self, prompts: Sequence[str], candidates: Sequence[str]) -> np.ndarray:
+        """``backend.score``, counted."""
+        self.calls += len(prompts)
+        return self.backend.score(prompts, candidates)
+
+    def generate(self, prompts: Sequence[str], **kwargs: Any) -> list[str]:
+        """``backend.generate``, counted."""
+        self.calls += len(prompts)
+        return self.backend.generate(prompts, **kwargs)
+
+
+class HindsightLabeler:
+    """Label which transitions achieve which goals, with an LLM judge, a compiled predicate or a proxy network.
+
+    TEDUO's step 1 (Pouplin et al., ICML 2025): the LLM chooses the abstraction once per goal; labels come from
+    the LLM's judgement of abstract states (``judge``), from that judgement on a budget of states generalised by a
+    small network (``proxy``, the paper's way), or from a predicate compiled from the goal text (``compiled``).
+
+    Example:
+        >>> from teduo_gym.llm import TransformersBackend
+        >>> labeler = HindsightLabeler(TransformersBackend(), "compiled", cache_dir="cache")  # doctest: +SKIP
+        >>> table = labeler.label(dataset, ["go to the red ball", "grab the crimson orb"])  # doctest: +SKIP
+
+    Args:
+        backend: the LLM.
+        mode: ``"judge"``, ``"compiled"`` or ``"proxy"``.
+        cache_dir: where LLM answers are cached (per model and prompt).
+        budget: ``proxy``: the most LLM labels per goal.
+        precision: ``proxy``: the held-out precision the threshold must reach (else the best F1).
+        threshold: ``judge`` / ``proxy``: ``p(yes)`` above which a state achieves the goal; ``None`` calibrates it
+            per goal (contextual calibration, Zhao et al. 2021): ``p(yes)`` for the goal and a content-free state
+            (:data:`NULL_STATE`), one more LLM call per goal. Small models rarely give ``p(yes) > 0.5`` (SmolLM2-135M:
+            0.04-0.17 on BabyAI states), so a fixed 0.5 labels nothing.
+        seed: ``proxy``: sampling and training seed (each goal gets its own, derived from it and the goal).
+        chunk: judge prompts per cache save.
+        proxy: training settings of the proxy networks.
+        room_only: abstraction keeps only the agent's room.
+    """
+
+    def __init__(
+        self,
+        backend: LLMBackend,
+        mode: Mode,
+        *,
+        cache_dir: str | Path,
+        budget: int = 500,
+        precision: float = 0.95,
+        threshold: float | None = None,
+        seed: int = 0,
+        chunk: int = 256,
+        proxy: ProxyConfig | None = None,
+        room_only: bool = True,
+    ):
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        self.llm = CallCounter(backend)
+        self.mode, self.budget, self.threshold, self.seed, self.chunk = mode, budget, threshold, seed, chunk
+        self.room_only = room_only
+        self.proxy = ProxyConfig(precision=precision) if proxy is None else proxy
+        self.judge = LLMGoalJudge(self.llm, lambda env, obs: "")
+        self.cache_dir = Path(cache_dir)
+        self._judge_cache = JudgeCache(self.cache_dir / "judge", f"{backend.name}|{backend.chat}|{JUDGE_TEMPLATE}")
+
+    # ---- per goal ---------------------------------------------------------------------------------------
+
+    def choices(self, abstraction: GoalAbstraction, goals: Sequence[str]) -> list[dict[str, str]]:
+        """The LLM's choice for each goal (cached on disk: one batch of constrained questions for new goals)."""
+        cache = ChoiceCache(self.cache_dir / "choices", f"{self.llm.name}|{self.llm.chat}|{abstraction.slots!r}")
+        missing = [g for g in dict.fromkeys(goals) if cache.get(g) is None]
+        for goal, choice in zip(missing, choose(self.llm, missing, abstraction.slots) if missing else []):
+            cache.put(goal, choice)
+        return [cache.get(g) or {} for g in goals]
+
+    def judge_texts(self, goal: str, texts: Sequence[str]) -> np.ndarray:
+        """``p(yes)`` for each text (distinct ones asked once, cached on disk and saved every ``chunk``)."""
+        known = self._judge_cache.get(goal, texts)
+        todo = list(dict.fromkeys(t for t, p in zip(texts, known) if p is None))
+        for start in range(0, len(todo), self.chunk):
+            part = todo[start : start + self.chunk]
+            self._judge_cache.put(goal, part, self.judge.judge([goal] * len(part), part))
+            self._judge_cache.save(goal)
+        return np.array(self._judge_cache.get(goal, texts), dtype=np.float64)
+
+    def goal_threshold(self, goal: str) -> float:
+        """The ``p(yes)`` threshold of a goal: the fixed one, or the calibrated one (cached like any judgement)."""
+        if self.threshold is not None:
+            return self.threshold
+        return float(self.judge_texts(goal, [NULL_STATE])[0])
+
+    def _label_goal(
+        self, abstraction: GoalAbstraction, data: TransitionDataset, goal: str, choice: Mapping[str, str]
+    ) -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
+        if self.mode == "compiled":
+            return abstraction.achieved(choice, data.states, data.actions, data.src, data.dst), None, {}
+        next_ids, inverse = np.unique(data.dst, return_inverse=True)
+        views = abstract(abstraction, data.states[next_ids], choice)
+        per_transition = views.ids[inverse.reshape(-1)]  # distinct abstract next state of each transition
+        info: dict[str, Any] = {
+            "raw_states": views.n_raw,
+            "abstract_states": len(views.vectors),
+            "texts": len(set(views.texts)),
+        }
+        threshold = self.goal_threshold(goal)
+        info["threshold"] = threshold
+        if self.mode == "judge":
+            p = self.judge_texts(goal, views.texts)
+            return p[per_transition] > threshold, p[per_transition], info
+        texts = np.array(views.texts, dtype=object)
+        distinct, text_of = np.unique(texts, return_inverse=True)
+        rng = np.random.default_rng([self.seed, int(digest(goal, size=8), 16)])
+        asked = rng.choice(len(distinct), size=min(self.budget, len(distinct)), replace=False)
+        p_text = np.full(len(distinct), np.nan)
+        p_text[asked] = self.judge_texts(goal, distinct[asked].tolist())
+        labelled = np.flatnonzero(~np.isnan(p_text[text_of]))
+        grid, extra = abstraction.features(views.vectors)
+        seed = int(rng.integers(2**31))
+        model = train_proxy(grid[labelled], extra[labelled], p_text[text_of[labelled]] > threshold, self.proxy, seed)
+        scores = model.score(grid, extra)
+        info |= {
+            "proxy_threshold": model.threshold,
+            "llm_labels": int(asked.size),
+            "llm_positives": int((p_text[asked] > threshold).sum()),
+        }
+        return scores[per_transition] >= model.threshold, scores[per_transition], info
+
+    # ---- all goals --------------------------------------------------------------------------------------
+
+    def label(
+        self,
+        data: TransitionDataset,
+        goals: Sequence[str],
+        canonical: Sequence[str] | None = None,
+        abstraction: GoalAbstraction | None = None,
+    ) -> LabelTable:
+        """Label every transition of ``data`` for every goal.
+
+        Args:
+            data: the transitions.
+            goals: goal texts (paraphrases allowed: only the LLM reads them).
+            canonical: the canonical goal of each text, for reports (default: the texts, which must then parse).
+            abstraction: the environment's abstraction (default: the one registered for ``data.state_layout``).
+
+        Raises:
+            UnknownGoalError: a canonical goal is outside the environment's grammar (names the nearest goals).
+        """
+        abstraction = abstraction or abstraction_for(data.state_layout, room_only=self.room_only)
+        canonical = [abstraction.canonical_goal(g) for g in (canonical or goals)]
+        if len(canonical) != len(goals):
+            raise ValueError(f"{len(canonical)} canonical goals for {len(goals)} goals")
+        n = len(data)
+        rows, scores, calls, seconds, infos = [], [], [], [], []
+        choice_calls, start = self.llm.calls, time.perf_counter()
+        choices = self.choices(abstraction, goals)
+        per_goal_choice = ((self.llm.calls - choice_calls) / max(len(goals), 1), (time.perf_counter() - start))
+        for goal, choice in zip(goals, choices):
+            before, start = self.llm.calls, time.perf_counter()
+            hit, score, info = self._label_goal(abstraction, data, goal, choice)
+            rows.append(np.flatnonzero(hit))
+            scores.append(score)
+            calls.append(self.llm.calls - before + per_goal_choice[0])
+            seconds.append(time.perf_counter() - start + per_goal_choice[1] / max(len(goals), 1))
+            infos.append(info)
+        indptr = np.cumsum([0] + [len(r) for r in rows])
+        indices = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        labels = sp.csr_matrix((np.ones(len(indices), bool), indices, indptr), shape=(len(goals), n))
+        return LabelTable(
+            goals=list(goals),
+            labels=labels,
+            fingerprint=data.fingerprint(),
+            mode=self.mode,
+            llm=self.llm.name,
+            llm_calls=np.round(calls).astype(np.int64),
+            seconds=np.array(seconds),
+            scores=None if self.mode == "compiled" else np.stack(scores).astype(np.float16),
+            canonical=canonical,
+            choices=choices,
+            settings={
+                "budget": self.budget,
+                "precision": self.proxy.precision,
+                "threshold": self.threshold,
+                "seed": self.seed,
+                "room_only": self.room_only,
+                "per_goal": infos,
+            },
+        )
+
+
+def read_goals(path: str | Path) -> tuple[list[str], list[str]]:
+    """Goal texts from a file: one per line (``#`` comments), or lines ``text<TAB>canonical goal``, or a JSON
+    object ``{text: canonical goal}``. Returns the texts and their canonical goals (a text without one is its own).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "goals.txt"
+        >>> _ = p.write_text("go to a key\\ngrab the crimson orb\\tpick up the red ball\\n")
+        >>> read_goals(p)
+        (['go to a key', 'grab the crimson orb'], ['go to a key', 'pick up the red ball'])
+    """
+    text = Path(path).read_text()
+    if text.lstrip().startswith("{"):
+        mapping = json.loads(text)
+        return list(mapping), list(mapping.values())
+    lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    pairs = [line.split("\t", 1) if "\t" in line else [line, line] for line in lines if line]
+    return [p[0].strip() for p in pairs], [p[1].strip() for p in pairs]
+
+
+def sample_goals(vocabulary: Sequence[str], n: int, seed: int, kind_of: Any) -> list[str]:
+    """``n`` goals drawn without replacement, balanced over kinds (round robin over shuffled kinds), in a fixed
+    order for a seed; a kind with fewer goals leaves its share to the others.
+
+    Example:
+        >>> sample_goals(["go to a", "go to b", "open c", "open d"], 2, 0, lambda g: g.split()[0])
+        ['go to a', 'open c']
+    """
+    rng = np.random.default_rng(seed)
+    groups: dict[str, list[str]] = {}
+    for goal in vocabulary:
+        groups.setdefault(kind_of(goal), []).append(goal)
+    pools = [[group[i] for i in rng.permutation(len(group))] for group in groups.values()]
+    picked: list[str] = []
+    while len(picked) < min(n, len(vocabulary)):
+        for pool in pools:
+            if pool and len(picked) < n:
+                picked.append(pool.pop(0))
+    return picked
+
+
+@dataclass(frozen=True)
+class LabelConfig:
+    """Hindsight-label a collected dataset (``teduo label``)."""
+
+    #: the dataset directory written by ``teduo collect``.
+    dataset: str = "data/babyai"
+    #: how many goals to sample (deterministically from seed, balanced over goal kinds) from the dataset's goal
+    #: vocabulary.
+    n_goals: int = 50
+    #: a file of goal texts (see read_goals); overrides n_goals.
+    goals_file: str | None = None
+    #: the labelling modes to run, each written to its own table.
+    modes: tuple[Mode, ...] = ("compiled", "judge", "proxy")
+    #: proxy: the most LLM labels per goal.
+    budget: int = 500
+    #: proxy: the held-out precision the threshold must reach.
+    precision: float = 0.95
+    #: judge / proxy: p(yes) above which a state achieves a goal; None calibrates it per goal on a content-free state.
+    threshold: float | None = None
+    #: keep only the agent's room in abstract states.
+    room_only: bool = True
+    #: where LLM answers are cached (default: <teduo cache>/labels).
+    cache_dir: str | None = None
+    #: where label tables (labels_<mode>.npz + .json) and reports are written.
+    out_dir: str = "labels"
+    #: seeds goal sampling and the proxy mode.
+    seed: int = 0
+    #: also write the accuracy report against the dataset's ground truth (report.json, report.md).
+    report: bool = False
+    #: the LLM.
+    llm: LLMConfig = field(default_factory=LLMConfig)
+
+
+def label(config: LabelConfig) -> dict[str, Any]:
+    """Run ``teduo label``: returns ``{"tables": {mode: path}, "goals": [...], "report": {...} or None}``.
+
+    Raises:
+        DatasetError: the dataset directory is unusable.
+        UnknownGoalError: a goal of ``goals_file`` is outside the grammar.
+        UnknownLayoutError: no abstraction knows the dataset's state layout.
+    """
+    from teduo_gym.datasets.storage import load_dataset, load_ground_truth
+    from teduo_gym.llm.embedded import cache_root
+
+    data = load_dataset(config.dataset)
+    abstraction = abstraction_for(data.state_layout, room_only=config.room_only)
+    truth = None
+    if config.goals_file:
+        goals, canonical = read_goals(config.goals_file)
+    else:
+        truth = load_ground_truth(config.dataset)
+        goals = canonical = sample_goals(truth.goals, config.n_goals, config.seed, abstraction.goal_kind)
+    canonical = [abstraction.canonical_goal(g) for g in canonical]  # fail before any LLM call
+    backend = config.llm.create()
+    out = Path(config.out_dir)
+    cache = Path(config.cache_dir) if config.cache_dir else cache_root() / "labels"
+    tables: dict[str, LabelTable] = {}
+    paths: dict[str, str] = {}
+    for mode in config.modes:
+        labeler = HindsightLabeler(
+            backend,
+            mode,
+            cache_dir=cache,
+            budget=config.budget,
+            precision=config.precision,
+            threshold=config.threshold,
+            seed=config.seed,
+            room_only=config.room_only,
+        )
+        tables[mode] = labeler.label(data, goals, canonical, abstraction)
+        paths[mode] = str(tables[mode].save(out / f"labels_{mode}.npz"))
+    report = None
+    if config.report:
+        from teduo_gym.labeling.report import accuracy_report, write_report
+
+        truth = truth or load_ground_truth(config.dataset)
+        report = accuracy_report(list(tables.values()), truth, abstraction)
+        write_report(report, out)
+    (out / "label_config.json").write_text(json.dumps(asdict(config), indent=1, default=str))
+    return {"tables": paths, "goals": list(goals), "report": report}

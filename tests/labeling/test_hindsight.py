@@ -1,0 +1,147 @@
+import numpy as np
+import pytest
+
+from teduo_gym.datasets.storage import load_dataset
+from teduo_gym.envs.babyai.abstraction import choice_of_goal
+from teduo_gym.labeling import (
+    FingerprintMismatchError,
+    HindsightLabeler,
+    LabelConfig,
+    LabelTable,
+    abstraction_for,
+    accuracy_report,
+    label,
+)
+from teduo_gym.labeling.report import scores_of
+from teduo_gym.wrappers import UnknownGoalError
+
+GOALS = ["go to the red ball", "pick up a key"]
+
+
+class Counting:
+    """A backend wrapper that counts scored prompts and can fail after some of them."""
+
+    def __init__(self, backend, fail_after: int | None = None):
+        self.backend, self.name, self.chat = backend, backend.name, backend.chat
+        self.prompts, self.fail_after = 0, fail_after
+
+    def score(self, prompts, candidates):
+        if self.fail_after is not None and self.prompts + len(prompts) > self.fail_after:
+            raise RuntimeError("backend died")
+        self.prompts += len(prompts)
+        return self.backend.score(prompts, candidates)
+
+
+def test_compiled_predicates_equal_the_ground_truth(babyai_data):
+    """Every goal of the grammar, with the exact choice: the compiled predicate reproduces minigrid's verifier,
+    except two documented quirks of the verifier (it keeps an object's position after it was picked up until the
+    next drop, and a toggled box vanishes but its position stays), which only "go to" goals see."""
+    data, truth = babyai_data
+    a = abstraction_for(data.state_layout)
+    pred = np.stack(
+        [a.achieved(a.oracle_choice(g), data.states, data.actions, data.src, data.dst) for g in truth.goals]
+    )
+    gt = truth.achieved.T.toarray()
+    m = scores_of(gt.ravel(), pred.ravel())
+    assert m["positives"] > 300 and m["precision"] == 1.0 and m["f1"] >= 0.95, m
+    non_goto = np.array([not g.startswith("go to") for g in truth.goals])
+    assert (pred[non_goto] == gt[non_goto]).all()
+    assert gt[np.array([g.startswith("pick up") for g in truth.goals])].any()
+
+
+def test_compiled_mode_with_the_embedded_llm(babyai_data, embedded_backend, tmp_path):
+    data, truth = babyai_data
+    counting = Counting(embedded_backend)
+    goals = ["go to the red ball", "pick up a key", "open the blue door", "go to a box"]
+    table = HindsightLabeler(counting, "compiled", cache_dir=tmp_path).label(data, goals)
+    assert table.choices == [choice_of_goal(g) for g in goals]
+    assert counting.prompts == 3 * len(goals) and table.llm_calls.sum() == counting.prompts
+    overall = accuracy_report([table], truth, abstraction_for(data.state_layout))["overall"][0]
+    assert overall["f1"] >= 0.95, overall
+    path = table.save(tmp_path / "labels")
+    again = LabelTable.load(path, data)
+    assert (again.labels != table.labels).nnz == 0 and again.goals == goals and again.mode == "compiled"
+
+
+def test_judge_labels_are_cached_on_disk(tiny_data, embedded_backend, tmp_path):
+    data, truth = tiny_data
+    first = Counting(embedded_backend)
+    table = HindsightLabeler(first, "judge", cache_dir=tmp_path).label(data, ["pick up a key"])
+    distinct = table.settings["per_goal"][0]["texts"]
+    # 3 choice questions, the calibration question, then one judgement per distinct next-state text
+    assert first.prompts == 3 + 1 + distinct
+    assert table.scores is not None and table.scores.shape == (1, len(data))
+    second = Counting(embedded_backend)
+    again = HindsightLabeler(second, "judge", cache_dir=tmp_path).label(data, ["pick up a key"])
+    assert second.prompts == 0
+    np.testing.assert_array_equal(again.scores, table.scores)
+    report = accuracy_report([table], truth, abstraction_for(data.state_layout))["overall"][0]
+    assert report["roc_auc"] is not None and report["llm_calls"] == first.prompts
+
+
+def test_resume_after_a_failure_keeps_finished_goals(tiny_data, embedded_backend, tmp_path):
+    data, _ = tiny_data
+    goals = ["go to the red ball", "pick up a key"]
+    full = Counting(embedded_backend)
+    HindsightLabeler(full, "judge", cache_dir=tmp_path / "probe").label(data, goals[:1])
+    # the probe's prompts + 3 more choices + the 2nd goal's calibration + 12 of its texts: it dies after 3 chunks
+    dying = Counting(embedded_backend, fail_after=full.prompts + 3 + 1 + 12)
+    with pytest.raises(RuntimeError, match="backend died"):
+        HindsightLabeler(dying, "judge", cache_dir=tmp_path / "run", chunk=4).label(data, goals)
+    resumed = Counting(embedded_backend)
+    table = HindsightLabeler(resumed, "judge", cache_dir=tmp_path / "run", chunk=4).label(data, goals)
+    assert table.llm_calls[0] == 0  # the first goal was finished: nothing asked again
+    distinct = table.settings["per_goal"][1]["texts"]
+    assert 0 < resumed.prompts == distinct - 12  # the second goal resumes after its 3 saved chunks
+
+
+def test_proxy_respects_its_budget(babyai_data, embedded_backend, tmp_path):
+    data, _ = babyai_data
+    counting = Counting(embedded_backend)
+    table = HindsightLabeler(counting, "proxy", cache_dir=tmp_path, budget=12, seed=1).label(data, GOALS)
+    choice_calls = 3 * len(GOALS)
+    assert counting.prompts <= choice_calls + 13 * len(GOALS)  # + the calibration question per goal
+    assert all(info["llm_labels"] == 12 for info in table.settings["per_goal"])
+    assert table.scores is not None and np.isfinite(table.scores.astype(float)).all()
+    other_seed = Counting(embedded_backend)
+    HindsightLabeler(other_seed, "proxy", cache_dir=tmp_path, budget=12, seed=2).label(data, GOALS)
+    assert other_seed.prompts > 0  # another seed samples other states (the cache covers the same ones)
+
+
+def test_bad_goals_and_mismatched_data_are_clear_errors(babyai_data, embedded_backend, tmp_path):
+    data, _ = babyai_data
+    labeler = HindsightLabeler(Counting(embedded_backend, fail_after=0), "compiled", cache_dir=tmp_path)
+    with pytest.raises(UnknownGoalError, match="Nearest valid goals") as err:
+        labeler.label(data, ["go to the red bal"])
+    assert "go to the red ball" in err.value.suggestions
+    table = LabelTable(["go to a key"], np.zeros((1, len(data)), bool), "not-this-data", "compiled")
+    table.save(tmp_path / "t.npz")
+    with pytest.raises(FingerprintMismatchError, match="relabel"):
+        LabelTable.load(tmp_path / "t.npz", data)
+    (tmp_path / "t.npz").write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="not a readable"):
+        LabelTable.load(tmp_path / "t.npz")
+
+
+def test_teduo_label_writes_tables_and_the_report(embedded_backend, tmp_path):
+    from teduo_gym.datasets.collect import CollectConfig, collect
+
+    collect(CollectConfig(env="BabyAI-GoToLocal-v0", layouts=2, episodes_per_layout=3, out=tmp_path / "data"), False)
+    goals = tmp_path / "goals.txt"
+    goals.write_text("go to a key\ngo to the red bal\n")
+    config = LabelConfig(
+        dataset=str(tmp_path / "data"),
+        goals_file=str(goals),
+        modes=("compiled",),
+        cache_dir=str(tmp_path / "cache"),
+        out_dir=str(tmp_path / "out"),
+        report=True,
+    )
+    with pytest.raises(UnknownGoalError, match="go to the red ball"):
+        label(config)
+    goals.write_text("go to a key\nopen a door\n")
+    out = label(config)
+    table = LabelTable.load(out["tables"]["compiled"], load_dataset(tmp_path / "data"))
+    assert table.goals == ["go to a key", "open a door"]
+    assert {r["kind"] for r in out["report"]["kinds"]} == {"go to", "open"}
+    assert (tmp_path / "out" / "report.md").read_text().startswith("# Hindsight labelling accuracy")

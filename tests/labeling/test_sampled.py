@@ -1,0 +1,29 @@
+import pytest
+
+from teduo_gym.labeling import HindsightLabeler, accuracy_report
+from teduo_gym.labeling.abstraction import abstraction_for
+from teduo_gym.labeling.sampled import sampled_judge_report
+
+
+def test_a_sample_of_everything_equals_the_full_judge_report(tiny_data, embedded_backend, tmp_path):
+    data, truth = tiny_data
+    goals = ["pick up a key"]
+    abstraction = abstraction_for(data.state_layout)
+    labeler = HindsightLabeler(embedded_backend, "judge", cache_dir=tmp_path)
+    full = accuracy_report([labeler.label(data, goals)], truth, abstraction)["overall"][0]
+    sampled = sampled_judge_report(labeler, data, truth, goals, abstraction, per_class=len(data))["overall"][0]
+    for key in ("precision", "recall", "f1"):
+        assert sampled[key] == pytest.approx(full[key]), key
+    # label tables store scores as float16, which turns near-equal scores into ties
+    assert sampled["roc_auc"] == pytest.approx(full["roc_auc"], abs=0.02)
+    assert sampled["positives"] == full["positives"] and sampled["llm_calls"] == 0  # all cached
+
+
+def test_a_small_sample_is_weighted_back_to_the_class_sizes(tiny_data, embedded_backend, tmp_path):
+    data, truth = tiny_data
+    goals = ["pick up a key"]
+    labeler = HindsightLabeler(embedded_backend, "judge", cache_dir=tmp_path)
+    report = sampled_judge_report(labeler, data, truth, goals, abstraction_for(data.state_layout), per_class=3)
+    row = report["overall"][0]
+    assert row["sampled"] <= 6 and row["positives"] == pytest.approx(truth.column(goals[0]).sum())
+    assert 0 < row["llm_calls"] <= 3 + 1 + 6
