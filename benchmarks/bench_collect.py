@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gymnasium as gym
-import numpy as np
 import tyro
+from common import random_steps_per_second
 
 import teduo_gym.agents  # noqa: F401  (imported before timing: it pulls torch, a one-off cost of seconds)
 from teduo_gym.datasets import CollectConfig, collect, load_dataset
@@ -43,26 +43,14 @@ class Args:
     seed: int = 0
 
 
-def raw_steps_per_second(env_id: str, steps: int, max_steps: int, seed: int) -> float:
-    env = QuietGeneration(gym.make(env_id, max_steps=max_steps))
-    actions = np.random.default_rng(seed).integers(env.action_space.n, size=steps)
-    env.reset(seed=seed)
-    episode = 0
-    start = time.perf_counter()
-    for a in actions:
-        _, _, terminated, truncated, _ = env.step(int(a))
-        if terminated or truncated:
-            episode += 1
-            env.reset(seed=seed + episode)
-    return steps / (time.perf_counter() - start)
-
-
 def disk_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def main(args: Args) -> None:
-    raw = raw_steps_per_second(args.env, args.raw_steps, args.max_steps, args.seed)
+    raw = random_steps_per_second(
+        QuietGeneration(gym.make(args.env, max_steps=args.max_steps)), args.raw_steps, args.seed
+    )
     print(
         f"{args.env}: {args.layouts} layouts x {args.episodes_per_layout} episodes per policy, "
         f"max {args.max_steps} steps, epsilon {args.epsilon}\n"

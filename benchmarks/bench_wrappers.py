@@ -10,12 +10,11 @@ Random actions, the same seeds for every row. The target is a ratio of at least 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import gymnasium as gym
-import numpy as np
 import tyro
+from common import random_steps_per_second
 
 from teduo_gym.envs.babyai import QuietGeneration, enumerate_goals, make_babyai_env
 
@@ -28,20 +27,6 @@ class Args:
     steps: int = 20000
     #: seeds actions and resets.
     seed: int = 0
-
-
-def steps_per_second(env: gym.Env, steps: int, seed: int) -> float:
-    rng = np.random.default_rng(seed)
-    actions = rng.integers(env.action_space.n, size=steps)
-    env.reset(seed=seed)
-    episode = 0
-    start = time.perf_counter()
-    for a in actions:
-        _, _, terminated, truncated, _ = env.step(int(a))
-        if terminated or truncated:
-            episode += 1
-            env.reset(seed=seed + episode)
-    return steps / (time.perf_counter() - start)
 
 
 def main(args: Args) -> None:
@@ -57,7 +42,7 @@ def main(args: Args) -> None:
     print(f"| {'environment':<50} | steps/s | ratio to raw |\n|{'-' * 52}|---------|--------------|")
     raw = None
     for name, env in rows.items():
-        sps = steps_per_second(env, args.steps, args.seed)
+        sps = random_steps_per_second(env, args.steps, args.seed)
         raw = raw or sps
         print(f"| {name:<50} | {sps:7.0f} | {sps / raw:12.2f} |")
 
