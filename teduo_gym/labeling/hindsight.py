@@ -328,6 +328,9 @@ class LabelConfig:
     seed: int = 0
     #: also write the accuracy report against the dataset's ground truth (report.json, report.md).
     report: bool = False
+    #: judge: with N > 0, do not label everything but estimate judge accuracy for the report from N achieving and N
+    #: other transitions per goal (see teduo_gym.labeling.sampled); needs --report.
+    judge_sample: int = 0
     #: the LLM.
     llm: LLMConfig = field(default_factory=LLMConfig)
 
@@ -341,8 +344,11 @@ def label(config: LabelConfig) -> dict[str, Any]:
         UnknownLayoutError: no abstraction knows the dataset's state layout.
     """
     from teduo_gym.datasets.storage import load_dataset, load_ground_truth
+    from teduo_gym.labeling.sampled import sampled_judge_report
     from teduo_gym.llm.embedded import cache_root
 
+    if config.judge_sample and not config.report:
+        raise ValueError("judge_sample only estimates accuracy for the report: add --report")
     data = load_dataset(config.dataset)
     abstraction = abstraction_for(data.state_layout, room_only=config.room_only)
     truth = None
@@ -357,6 +363,7 @@ def label(config: LabelConfig) -> dict[str, Any]:
     cache = Path(config.cache_dir) if config.cache_dir else cache_root() / "labels"
     tables: dict[str, LabelTable] = {}
     paths: dict[str, str] = {}
+    sampled: dict[str, list[dict[str, Any]]] = {"kinds": [], "overall": []}
     for mode in config.modes:
         labeler = HindsightLabeler(
             backend,
@@ -368,6 +375,12 @@ def label(config: LabelConfig) -> dict[str, Any]:
             seed=config.seed,
             room_only=config.room_only,
         )
+        if mode == "judge" and config.judge_sample:
+            truth = truth or load_ground_truth(config.dataset)
+            sampled = sampled_judge_report(
+                labeler, data, truth, canonical, abstraction, per_class=config.judge_sample, seed=config.seed
+            )
+            continue
         tables[mode] = labeler.label(data, goals, canonical, abstraction)
         paths[mode] = str(tables[mode].save(out / f"labels_{mode}.npz"))
     report = None
@@ -376,6 +389,8 @@ def label(config: LabelConfig) -> dict[str, Any]:
 
         truth = truth or load_ground_truth(config.dataset)
         report = accuracy_report(list(tables.values()), truth, abstraction)
+        for key in ("kinds", "overall"):
+            report[key] += sampled[key]
         write_report(report, out)
     (out / "label_config.json").write_text(json.dumps(asdict(config), indent=1, default=str))
     return {"tables": paths, "goals": list(goals), "report": report}

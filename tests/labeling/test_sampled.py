@@ -27,3 +27,27 @@ def test_a_small_sample_is_weighted_back_to_the_class_sizes(tiny_data, embedded_
     row = report["overall"][0]
     assert row["sampled"] <= 6 and row["positives"] == pytest.approx(truth.column(goals[0]).sum())
     assert 0 < row["llm_calls"] <= 3 + 1 + 6
+
+
+def test_teduo_label_reports_a_judge_sample(embedded_backend, tmp_path):
+    from teduo_gym.datasets.collect import CollectConfig, collect
+    from teduo_gym.labeling import LabelConfig, label
+
+    data = collect(
+        CollectConfig(env="BabyAI-GoToLocal-v0", layouts=2, episodes_per_layout=3, out=tmp_path / "d"), False
+    )
+    config = LabelConfig(
+        dataset=str(data),
+        n_goals=2,
+        modes=("compiled", "judge"),
+        judge_sample=3,
+        report=True,
+        cache_dir=str(tmp_path / "cache"),
+        out_dir=str(tmp_path / "out"),
+    )
+    result = label(config)
+    assert set(result["tables"]) == {"compiled"}
+    assert [r["mode"] for r in result["report"]["overall"]] == ["compiled", "judge (sampled)"]
+    assert "judge (sampled)" in (tmp_path / "out" / "report.md").read_text()
+    with pytest.raises(ValueError, match="add --report"):
+        label(LabelConfig(dataset=str(data), judge_sample=3))
