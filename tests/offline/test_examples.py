@@ -1,0 +1,48 @@
+"""TEDUO step 3 on real minigrid data: ground-truth labels, oracle abstraction choices, no LLM needed."""
+
+import numpy as np
+import pytest
+
+from teduo_gym.datasets import CollectConfig, collect, load_dataset, load_ground_truth
+from teduo_gym.envs.babyai.actions import ACTION_WORDS
+from teduo_gym.labeling import LabelTable, abstraction_for
+from teduo_gym.offline.examples import action_examples, goal_mdps
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory):
+    out = tmp_path_factory.mktemp("data") / "d"
+    collect(CollectConfig(env="BabyAI-GoToLocal-v0", policy="bot", layouts=4, episodes_per_layout=4, out=out), False)
+    data, truth = load_dataset(out), load_ground_truth(out)
+    counts = np.asarray(truth.achieved.sum(axis=0)).ravel()
+    goals = [truth.goals[i] for i in np.argsort(-counts)[:3]] + ["put the red ball next to the blue box"]
+    abstraction = abstraction_for(data.state_layout)
+    labels = truth.achieved[:, [truth.goals.index(g) for g in goals]].T.tocsr()
+    table = LabelTable(
+        goals, labels, data.fingerprint(), "ground truth", choices=[abstraction.oracle_choice(g) for g in goals]
+    )
+    return data, table, abstraction
+
+
+def test_examples_come_from_successful_greedy_rollouts(labelled):
+    data, table, abstraction = labelled
+    goals = goal_mdps(data, table, abstraction)
+    examples, stats = action_examples(goals, ACTION_WORDS)
+    reached = [g for g in table.goals if stats[g]["reached"]]
+    assert len(reached) == 3 and not stats["put the red ball next to the blue box"]["reached"]
+    for goal in reached:
+        assert stats[goal]["successful_rollouts"] > 0
+        assert {e.goal for e in examples if e.goal == goal}
+    assert {e.action for e in examples} <= set(ACTION_WORDS)
+    texts = {t for g in goals for t in g.texts}
+    assert all(e.state in texts for e in examples)
+
+
+def test_the_start_cap_and_a_mismatched_table(labelled):
+    data, table, abstraction = labelled
+    goals = goal_mdps(data, table, abstraction)
+    _, stats = action_examples(goals, ACTION_WORDS, max_starts=5)
+    assert all(s["starts"] <= 5 for s in stats.values() if s["reached"])
+    other = LabelTable(table.goals, table.labels, "not-this-data", "ground truth", choices=table.choices)
+    with pytest.raises(ValueError, match="other data"):
+        goal_mdps(data, other, abstraction)
