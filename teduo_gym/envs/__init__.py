@@ -38,6 +38,7 @@ class EnvKnowledge:
             invalid action).
         default_describer: the key of :attr:`describers` used unless one is chosen.
         default_goals: the goal vocabulary ``make_env`` uses when given none.
+        symbolic_state: ``symbolic_state(env)``, the full state as the flat uint8 vector datasets store.
     """
 
     name: str
@@ -47,6 +48,7 @@ class EnvKnowledge:
     state_key: Callable[[Any], Hashable]
     default_describer: str = "egocentric"
     default_goals: tuple[str, ...] = ()
+    symbolic_state: Callable[[Any], Any] | None = None
 
     def goals_with(self, *goals: str) -> list[str]:
         """The default vocabulary with ``goals`` appended where missing.
@@ -83,5 +85,6 @@ def knowledge_for(env_id: str) -> EnvKnowledge:
             state_key=babyai.state_key,
             default_describer="egocentric",
             default_goals=tuple(babyai.DEFAULT_GOALS),
+            symbolic_state=babyai.symbolic_state,
         )
     raise UnknownEnvironmentError(f"no teduo-gym knowledge for {env_id!r}; supported: {', '.join(SUPPORTED)}")

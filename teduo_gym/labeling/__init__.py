@@ -12,6 +12,7 @@
 
 from teduo_gym.labeling.abstraction import (
     AbstractStates,
+    AbstractTextDescriber,
     GoalAbstraction,
     Slot,
     UnknownLayoutError,
@@ -31,6 +32,7 @@ __all__ = [
     "JUDGE_TEMPLATE",
     "MODES",
     "AbstractStates",
+    "AbstractTextDescriber",
     "CallCounter",
     "FingerprintMismatchError",
     "GoalAbstraction",

@@ -8,6 +8,7 @@
 - :func:`abstraction_for` / :func:`register_abstraction` -- the abstraction for a dataset's state layout.
 - :class:`AbstractStates` / :func:`abstract` -- distinct abstract states of a batch of raw states, their ids and
   texts, and the reduction in distinct states.
+- :class:`AbstractTextDescriber` -- the same texts computed online from a live environment, for acting.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from teduo_gym.llm.base import LLMBackend
 
 __all__ = [
     "AbstractStates",
+    "AbstractTextDescriber",
     "GoalAbstraction",
     "Slot",
     "UnknownLayoutError",
@@ -238,3 +240,54 @@ def abstract(abstraction: GoalAbstraction, states: np.ndarray, choice: Mapping[s
     first, ids = unique_rows(vectors)
     vectors = vectors[first]
     return AbstractStates(vectors, ids, abstraction.describe(vectors, choice), n_raw)
+
+
+class AbstractTextDescriber:
+    """A describer ``(env, observation) -> str``: the abstract text of the environment's current state under the
+    current goal's choice.
+
+    It is the text TEDUO's fine-tuning examples are made of (:func:`teduo_gym.offline.goal_mdps`), computed online,
+    so an agent acts at test time on exactly what it was trained on. The goal is the wrapped
+    :class:`~teduo_gym.wrappers.LanguageGoalWrapper`'s ``goal``; its choice comes from ``choices`` (a mapping, or a
+    function such as the LLM's cached choice for a new goal).
+
+    Example:
+        >>> from teduo_gym.envs import knowledge_for
+        >>> from teduo_gym.envs.babyai import make_babyai_env, state_layout
+        >>> env = make_babyai_env("BabyAI-GoToLocal-v0", text=False)
+        >>> _ = env.reset(seed=0, options={"goal": "go to the red ball"})
+        >>> abstraction = abstraction_for(state_layout(env).as_dict())
+        >>> describe = AbstractTextDescriber(abstraction, knowledge_for("BabyAI-GoToLocal-v0").symbolic_state,
+        ...                                  abstraction.oracle_choice)
+        >>> describe(env, None).splitlines()[0]
+        'You carry nothing.'
+
+    Args:
+        abstraction: the environment's abstraction (see :func:`abstraction_for`).
+        symbolic_state: ``symbolic_state(env)``, the flat state vector the abstraction reads.
+        choices: goal text -> choice, as a mapping or a function.
+    """
+
+    def __init__(
+        self,
+        abstraction: GoalAbstraction,
+        symbolic_state: Callable[[Any], np.ndarray],
+        choices: Mapping[str, Mapping[str, str]] | Callable[[str], Mapping[str, str]],
+    ):
+        self.abstraction = abstraction
+        self.symbolic_state = symbolic_state
+        self.choices = choices
+
+    def choice(self, goal: str) -> Mapping[str, str]:
+        """The choice of ``goal``; a goal missing from a mapping is a clear ``KeyError``."""
+        if callable(self.choices):
+            return self.choices(goal)
+        if goal not in self.choices:
+            raise KeyError(f"no abstraction choice for goal {goal!r}: label it first, or pass a function as choices")
+        return self.choices[goal]
+
+    def __call__(self, env: Any, observation: Any) -> str:
+        """The abstract text of ``env``'s current state for its current goal."""
+        choice = self.choice(env.get_wrapper_attr("goal"))
+        vectors = self.abstraction.abstract(self.symbolic_state(env)[None], choice)
+        return self.abstraction.describe(vectors, choice)[0]

@@ -41,6 +41,7 @@ from teduo_gym.envs.babyai.goals import (
 )
 from teduo_gym.envs.babyai.layouts import LayoutSplit, QuietGeneration, layout_fingerprint, layout_seeds
 from teduo_gym.envs.babyai.paraphrase import SYNONYMS, VERB_REWORDINGS, GoalSplit, make_goal_split, paraphrase
+from teduo_gym.envs.babyai.state import StateLayout, split_states, state_layout, symbolic_state
 from teduo_gym.wrappers import LanguageGoalWrapper, TextObservationWrapper, uniform_goal_sampler
 
 __all__ = [
@@ -74,6 +75,10 @@ __all__ = [
     "parse_goal",
     "parse_vocabulary",
     "state_key",
+    "StateLayout",
+    "split_states",
+    "state_layout",
+    "symbolic_state",
 ]
 
 #: Describers by name, for ``make_babyai_env(describer=...)`` (``"full"`` is short for ``"full_grid"``).
