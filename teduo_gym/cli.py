@@ -1,10 +1,11 @@
-"""The ``teduo`` command: ``collect``, ``label``, ``evaluate``, ``serve-llm``; ``teduo COMMAND --help`` lists flags."""
+"""The ``teduo`` command: ``run``, ``collect``, ``label``, ``evaluate``, ``serve-llm`` (``--help`` lists flags)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import tyro
 
@@ -15,6 +16,14 @@ from teduo_gym.llm.base import LLMError
 from teduo_gym.llm.config import LLMConfig
 
 __all__ = ["ServeLLMConfig", "main"]
+
+
+@dataclass(frozen=True)
+class RunCommand:
+    """TEDUO end to end from a JSON config (see teduo_gym.pipeline.RunConfig): each stage cached, reruns resume."""
+
+    #: the JSON config, e.g. examples/babyai-quick.json.
+    config: Path
 
 
 @dataclass(frozen=True)
@@ -47,13 +56,23 @@ def serve_llm(config: ServeLLMConfig) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``teduo`` command."""
     config = tyro.extras.subcommand_cli_from_dict(
-        {"collect": CollectConfig, "label": LabelConfig, "evaluate": EvaluateConfig, "serve-llm": ServeLLMConfig},
+        {
+            "run": RunCommand,
+            "collect": CollectConfig,
+            "label": LabelConfig,
+            "evaluate": EvaluateConfig,
+            "serve-llm": ServeLLMConfig,
+        },
         prog="teduo",
         description="teduo-gym: language-goal environments, LLM agents and their evaluation.",
         args=list(sys.argv[1:] if argv is None else argv),
     )
     try:
-        if isinstance(config, CollectConfig):
+        if isinstance(config, RunCommand):
+            from teduo_gym.pipeline import RunConfig, run
+
+            run(RunConfig.from_file(config.config))
+        elif isinstance(config, CollectConfig):
             print(f"wrote {collect(config)}")
         elif isinstance(config, LabelConfig):
             label(config)

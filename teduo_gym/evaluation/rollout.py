@@ -45,7 +45,7 @@ def run_episodes(
     *,
     state_key: Callable[[gym.Env], Hashable] | None = None,
     deterministic: bool = True,
-    reset_options: dict[str, Any] | None = None,
+    reset_options: dict[str, Any] | Sequence[dict[str, Any] | None] | None = None,
     progress: bool | str = True,
 ) -> list[EpisodeResult]:
     """Play one episode per seed with ``agent`` and return their results, in seed order.
@@ -70,7 +70,7 @@ def run_episodes(
         seeds: one episode per seed.
         state_key: a fingerprint of the environment state; an action that leaves it unchanged is invalid.
         deterministic: passed to ``predict``.
-        reset_options: passed to every ``reset`` (e.g. ``{"goal": "go to the red ball"}``).
+        reset_options: passed to every ``reset`` (e.g. ``{"goal": "go to the red ball"}``), or one per seed.
         progress: show a progress bar (a string is used as its description).
     """
     if not seeds:
@@ -90,7 +90,8 @@ def run_episodes(
             slot_episode[slot] = None
             return
         episode, seed = pending.pop()
-        o, info = envs[slot].reset(seed=int(seed), options=reset_options)
+        options = reset_options if reset_options is None or isinstance(reset_options, dict) else reset_options[episode]
+        o, info = envs[slot].reset(seed=int(seed), options=options)
         slot_episode[slot], obs[slot], starts[slot] = episode, o, True
         tallies[slot] = 0
         goals[slot] = str(info.get("goal", getattr(envs[slot].unwrapped, "mission", "")))
