@@ -78,9 +78,8 @@ class RunConfig:
             raise ValueError(f"{path}: unknown settings {unknown}; known: {sorted(known)}")
         if "llm" in raw:
             raw["llm"] = LLMConfig(**raw["llm"])
-        for key in ("out",):
-            if key in raw:
-                raw[key] = Path(raw[key])
+        if "out" in raw:
+            raw["out"] = Path(raw["out"])
         if "goal_kinds" in raw:
             raw["goal_kinds"] = tuple(raw["goal_kinds"])
         return cls(**raw)
@@ -232,7 +231,9 @@ def _evaluate(
     probe = make_env()
     rng = np.random.default_rng(config.seed)
     tuned = LLMAgent.from_pretrained(agent_dir, goals=vocabulary, seed=config.seed)
-    untuned = LLMAgent(TransformersBackend(config.llm.model), ACTION_WORDS, goals=vocabulary, seed=config.seed)
+    # the untuned agent is the local model that was fine-tuned: the labelling backend when it is that model
+    local = backend if isinstance(backend, TransformersBackend) else TransformersBackend(config.llm.model)
+    untuned = LLMAgent(local, ACTION_WORDS, goals=vocabulary, seed=config.seed)
     results: dict[str, Any] = {}
     for layout_set, seeds in layouts.items():
         for goal_set, goals in goal_sets.items():

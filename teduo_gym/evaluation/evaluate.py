@@ -85,11 +85,9 @@ def evaluate(config: EvaluateConfig) -> dict[str, Any]:
     from teduo_gym.envs import knowledge_for
 
     knowledge = knowledge_for(config.env)
-    sampler, options = (config.goal, None) if config.goal in ("mission", "feasible") else ("uniform", None)
-    goals = None
-    if sampler == "uniform":
-        goals = knowledge.goals_with(config.goal)
-        options = {"goal": config.goal}
+    sampler, goals, options = config.goal, None, None
+    if config.goal not in ("mission", "feasible"):  # one goal text, given to every episode
+        sampler, goals, options = "uniform", knowledge.goals_with(config.goal), {"goal": config.goal}
 
     def make_env() -> gym.Env:
         return knowledge.make_env(
