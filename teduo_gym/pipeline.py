@@ -1,14 +1,21 @@
-"""TEDUO end to end, each stage cached on disk: ``teduo run CONFIG.json``.
+"""TEDUO end to end, each stage cached on disk: ``teduo run --config CONFIG.json``.
 
 Stages, each writing plain files under ``RunConfig.out`` in a folder named by a hash of the settings it depends
 on, so a rerun skips finished stages and a changed setting reruns only what depends on it:
 
 1. ``data-*`` -- unlabelled transitions (:func:`teduo_gym.datasets.collect`, itself resumable);
 2. ``labels-*`` -- hindsight labels of the training goals (:func:`teduo_gym.labeling.label`);
-3. ``examples-*.jsonl`` -- Q-iteration per goal and greedy rollouts (:func:`teduo_gym.offline.action_examples`);
+3. ``examples-*.jsonl`` -- (goal, state text, action) examples, one per step, with whole action sequences in
+   ``examples-*.sequences.jsonl`` and per-goal statistics in ``examples-*.stats.json``: Q-iteration per goal and
+   greedy rollouts through the data's dynamics (:func:`teduo_gym.offline.action_examples`), or filtered
+   behaviour cloning of the data's trajectories (:func:`teduo_gym.offline.filtered_bc_examples`);
 4. ``agent-*`` -- the fine-tuned LLM agent (:func:`teduo_gym.finetune.finetune`, resumable);
 5. ``results-*.json`` -- fine-tuned vs untuned LLM vs random vs bot, on train / test layouts x train / test goals
-   (test goals are held-out reworded goals), every agent acting on the abstract state text.
+   (test goals are held-out reworded goals), with the wall time of every stage (also kept in
+   ``stage_times.json``).
+
+The text the LLM agents read is the goal-conditioned abstract state of step 1 (``text="abstract"``) or the
+egocentric view (``text="egocentric"``, the ablation).
 """
 
 from __future__ import annotations
@@ -16,15 +23,19 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
+from teduo_gym.agents.llm_agent import COMPACT_TEMPLATE
 from teduo_gym.llm.config import LLMConfig
 
-__all__ = ["RunConfig", "run", "stage_key"]
+__all__ = ["RunConfig", "StageClock", "run", "stage_key"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,17 @@ class RunConfig:
     label_mode: str = "compiled"
     #: longest greedy rollout through the data when making examples.
     rollout_steps: int = 32
+    #: how the fine-tuning examples are made: "rollouts" (greedy rollouts of the per-goal Q-tables through the
+    #: data's dynamics, TEDUO step 3) or "filtered_bc" (the data's own trajectories that reach each goal, loops
+    #: removed: filtered behaviour cloning).
+    examples: Literal["rollouts", "filtered_bc"] = "rollouts"
+    #: filtered_bc keeps this many best trajectories per goal (shortest first); None keeps all.
+    bc_keep: int | None = None
+    #: what the fine-tuned agent reads: "abstract" (the goal-conditioned abstract state of step 1, from the full
+    #: state) or "egocentric" (BALROG-style lines of the 7x7 view; needs examples "filtered_bc").
+    text: Literal["abstract", "egocentric"] = "abstract"
+    #: the fine-tuned agent's prompt template.
+    template: str = COMPACT_TEMPLATE
     #: "lora" or "full" fine-tuning.
     method: str = "lora"
     #: fine-tuning steps.
@@ -67,6 +89,16 @@ class RunConfig:
     seed: int = 0
     #: the LLM that labels, and whose weights are fine-tuned (a local model for fine-tuning).
     llm: LLMConfig = field(default_factory=LLMConfig)
+
+    def __post_init__(self) -> None:
+        for name, allowed in (("examples", ("rollouts", "filtered_bc")), ("text", ("abstract", "egocentric"))):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name}={getattr(self, name)!r}: expected one of {allowed}")
+        if self.text != "abstract" and self.examples == "rollouts":
+            raise ValueError(
+                f"text={self.text!r} needs examples made from the data's own states: set examples to 'filtered_bc' "
+                "(rollouts pass through abstract states only)"
+            )
 
     @classmethod
     def from_file(cls, path: str | Path) -> RunConfig:
@@ -99,9 +131,45 @@ def stage_key(config: RunConfig, *fields: str) -> str:
 _DATA = ("env", "policy", "layouts", "test_layouts", "episodes_per_layout", "max_steps", "seed")
 _GOALS = ("goal_kinds", "train_goals", "test_goals")
 _LABELS = (*_DATA, *_GOALS, "label_mode", "llm")
-_EXAMPLES = (*_LABELS, "rollout_steps")
-_AGENT = (*_EXAMPLES, "method", "finetune_steps", "batch_size")
+_EXAMPLES = (*_LABELS, "rollout_steps", "examples", "bc_keep", "text")
+_AGENT = (*_EXAMPLES, "template", "method", "finetune_steps", "batch_size")
 _RESULTS = (*_AGENT, "eval_episodes")
+
+
+class StageClock:
+    """Wall time of each stage, kept in ``OUT/stage_times.json`` by stage folder so a cached stage keeps the
+    time it took when it ran.
+
+    Example:
+        >>> import tempfile
+        >>> clock = StageClock(Path(tempfile.mkdtemp()))
+        >>> with clock.stage("collect", "data-1234"):
+        ...     pass
+        >>> list(clock.report()), clock.report()["collect"]["cached"]
+        (['collect'], False)
+    """
+
+    def __init__(self, out: Path):
+        self.path = Path(out) / "stage_times.json"
+        self.seconds: dict[str, float] = json.loads(self.path.read_text()) if self.path.exists() else {}
+        self.ran: dict[str, tuple[str, bool]] = {}
+
+    @contextmanager
+    def stage(self, name: str, folder: str, done: bool = False) -> Iterator[None]:
+        """Time the body as stage ``name`` writing ``folder``; ``done`` marks a stage found finished on disk."""
+        start = time.perf_counter()
+        yield
+        if not done:
+            self.seconds[folder] = round(time.perf_counter() - start, 2)
+            self.path.write_text(json.dumps(self.seconds, indent=1))
+        self.ran[name] = (folder, done)
+
+    def report(self) -> dict[str, dict[str, Any]]:
+        """Stage -> its folder, seconds when it ran (None when unknown) and whether this run found it cached."""
+        return {
+            name: {"folder": folder, "seconds": self.seconds.get(folder), "cached": done}
+            for name, (folder, done) in self.ran.items()
+        }
 
 
 def _goal_split(config: RunConfig) -> Any:
@@ -111,97 +179,151 @@ def _goal_split(config: RunConfig) -> Any:
 
 
 def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
-    """Run (or resume) every stage; print the results table and return the results."""
+    """Run (or resume) every stage; print the results tables and return ``{"evaluation": {setting: {agent:
+    summary}}, "stages": {stage: {"folder", "seconds", "cached"}}}``."""
     from teduo_gym.datasets import CollectConfig, collect, load_dataset
-    from teduo_gym.envs.babyai.actions import ACTION_WORDS
-    from teduo_gym.finetune import FinetuneConfig, finetune, write_examples
+    from teduo_gym.datasets.collect import MANIFEST
+    from teduo_gym.finetune import FinetuneConfig, finetune
     from teduo_gym.labeling import LabelConfig, LabelTable, abstraction_for, label
-    from teduo_gym.offline import action_examples, goal_mdps
     from teduo_gym.records import write_record
 
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
+    clock = StageClock(out)
     split = _goal_split(config)
 
     data_dir = out / f"data-{stage_key(config, *_DATA)}"
-    collect(
-        CollectConfig(
-            env=config.env,
-            policy=config.policy,
-            layouts=config.layouts,
-            test_layouts=config.test_layouts,
-            episodes_per_layout=config.episodes_per_layout,
-            max_steps=config.max_steps,
-            seed=config.seed,
-            out=data_dir,
-        ),
-        progress=progress,
-    )
+    with clock.stage("collect", data_dir.name, done=(data_dir / MANIFEST).is_file()):
+        collect(
+            CollectConfig(
+                env=config.env,
+                policy=config.policy,
+                layouts=config.layouts,
+                test_layouts=config.test_layouts,
+                episodes_per_layout=config.episodes_per_layout,
+                max_steps=config.max_steps,
+                seed=config.seed,
+                out=data_dir,
+            ),
+            progress=progress,
+        )
     data = load_dataset(data_dir)
 
     labels_dir = out / f"labels-{stage_key(config, *_LABELS)}"
     table_path = labels_dir / f"labels_{config.label_mode}.npz"
-    if not table_path.exists():
-        goals_file = out / "train_goals.txt"
-        goals_file.write_text("\n".join(split.train) + "\n")
-        label(
-            LabelConfig(
-                dataset=str(data_dir),
-                goals_file=str(goals_file),
-                modes=(config.label_mode,),
-                out_dir=str(labels_dir),
-                cache_dir=str(out / "cache"),
-                seed=config.seed,
-                llm=config.llm,
+    with clock.stage("label", labels_dir.name, done=table_path.exists()):
+        if not table_path.exists():
+            goals_file = out / "train_goals.txt"
+            goals_file.write_text("\n".join(split.train) + "\n")
+            label(
+                LabelConfig(
+                    dataset=str(data_dir),
+                    goals_file=str(goals_file),
+                    modes=(config.label_mode,),
+                    out_dir=str(labels_dir),
+                    cache_dir=str(out / "cache"),
+                    seed=config.seed,
+                    llm=config.llm,
+                )
             )
-        )
     table = LabelTable.load(table_path, data)
     abstraction = abstraction_for(data.state_layout)
 
     examples_path = out / f"examples-{stage_key(config, *_EXAMPLES)}.jsonl"
-    if not examples_path.exists():
-        examples, stats = action_examples(
-            goal_mdps(data, table, abstraction), ACTION_WORDS, max_steps=config.rollout_steps, seed=config.seed
-        )
-        if not examples:
-            raise ValueError(f"no training goal was reached in {data_dir}: collect more data or other goals")
-        examples_path.with_suffix(".stats.json").write_text(json.dumps(stats, indent=1))
-        write_examples(examples_path, examples)
+    with clock.stage("examples", examples_path.name, done=examples_path.exists()):
+        if not examples_path.exists():
+            _write_examples(config, data, table, abstraction, examples_path)
 
     agent_dir = out / f"agent-{stage_key(config, *_AGENT)}"
-    if not (agent_dir / "teduo_agent.json").exists():
-        finetune(
-            FinetuneConfig(
-                data=examples_path,
-                out=agent_dir,
-                env=config.env,
-                model=config.llm.model,
-                method=config.method,
-                max_steps=config.finetune_steps,
-                batch_size=config.batch_size,
-                seed=config.seed,
-                progress=progress,
-                save_steps=max(1, config.finetune_steps // 4),
+    with clock.stage("finetune", agent_dir.name, done=(agent_dir / "teduo_agent.json").exists()):
+        if not (agent_dir / "teduo_agent.json").exists():
+            finetune(
+                FinetuneConfig(
+                    data=examples_path,
+                    out=agent_dir,
+                    env=config.env,
+                    model=config.llm.model,
+                    method=config.method,
+                    max_steps=config.finetune_steps,
+                    batch_size=config.batch_size,
+                    seed=config.seed,
+                    template=config.template,
+                    progress=progress,
+                    save_steps=max(1, config.finetune_steps // 4),
+                )
             )
-        )
 
     results_path = out / f"results-{stage_key(config, *_RESULTS)}.json"
-    if results_path.exists():
+    if results_path.exists():  # finished earlier: its record holds the stage times of that run
         results = json.loads(results_path.read_text())["results"]
     else:
-        results = _evaluate(config, data, table, abstraction, split, agent_dir, progress)
+        with clock.stage("evaluate", results_path.name):
+            evaluation = _evaluate(config, data, table, abstraction, split, agent_dir, progress)
+        results = {"evaluation": evaluation, "stages": clock.report()}
         write_record(results_path, config, results)
     _print(results)
     return results
 
 
+def _write_examples(config: RunConfig, data: Any, table: Any, abstraction: Any, path: Path) -> None:
+    """The fine-tuning examples (one per step), whole action sequences (``*.sequences.jsonl``) and per-goal
+    statistics (``*.stats.json``); goals never reached in the data are reported there and skipped."""
+    from teduo_gym.envs.babyai.actions import ACTION_WORDS
+    from teduo_gym.finetune import write_examples
+    from teduo_gym.labeling.abstraction import abstract
+    from teduo_gym.offline import action_examples, filtered_bc_examples, goal_mdps
+
+    sequences = path.with_suffix(".sequences.jsonl")
+    if config.examples == "rollouts":
+        examples, stats = action_examples(
+            goal_mdps(data, table, abstraction),
+            ACTION_WORDS,
+            max_steps=config.rollout_steps,
+            seed=config.seed,
+            sequences_path=sequences,
+        )
+    else:
+        if config.text == "abstract":
+            views: Any = lambda g: abstract(abstraction, data.states, table.choices[g])  # noqa: E731
+        else:
+            egocentric = egocentric_states(data)
+            views = [egocentric] * len(table.goals)
+        examples, stats = filtered_bc_examples(
+            data, table, ACTION_WORDS, views=views, keep=config.bc_keep, sequences_path=sequences
+        )
+    if not examples:
+        raise ValueError(f"no training goal was reached in {config.out}: collect more data or choose other goals")
+    path.with_suffix(".stats.json").write_text(json.dumps(stats, indent=1))
+    write_examples(path, examples)
+
+
+def egocentric_states(data: Any) -> Any:
+    """The dataset's distinct states as :class:`~teduo_gym.labeling.abstraction.AbstractStates` whose texts are
+    what the agent saw (:func:`~teduo_gym.envs.babyai.describe.describe_egocentric` of the 7x7 view): the
+    egocentric arm of the acting-text ablation."""
+    import gymnasium as gym
+
+    from teduo_gym.envs.babyai import QuietGeneration, describe_egocentric, restore_state
+    from teduo_gym.labeling.abstraction import AbstractStates, unique_rows
+
+    first, ids = unique_rows(data.states)
+    env = QuietGeneration(gym.make(data.env_id))
+    env.reset(seed=0)
+    texts = []
+    for state in data.states[first]:
+        restore_state(env, state)
+        texts.append(describe_egocentric(None, env.unwrapped.gen_obs()))
+    return AbstractStates(data.states[first], ids, texts, len(first))
+
+
 def _evaluate(
     config: RunConfig, data: Any, table: Any, abstraction: Any, split: Any, agent_dir: Path, progress: bool
 ) -> dict[str, Any]:
-    """Every agent on train / test layouts x train / test goals, on feasible (layout, goal) pairs."""
+    """Every agent on train / test layouts x train / test goals, on feasible (layout, goal) pairs, reading the
+    text the fine-tuned agent was trained on."""
     from teduo_gym.agents import BabyAIBotAgent, LLMAgent, RandomAgent
     from teduo_gym.envs import knowledge_for
-    from teduo_gym.envs.babyai import feasible_goals, make_babyai_env
+    from teduo_gym.envs.babyai import describe_egocentric, feasible_goals, make_babyai_env
     from teduo_gym.envs.babyai.actions import ACTION_WORDS, state_key
     from teduo_gym.evaluation import run_episodes, summarize
     from teduo_gym.labeling import AbstractTextDescriber, HindsightLabeler
@@ -213,7 +335,11 @@ def _evaluate(
     choices = dict(zip(table.goals, table.choices))
     choices.update(zip(split.test, labeler.choices(abstraction, split.test)))  # one LLM choice per new goal
     vocabulary = list(split.train) + list(split.test)
-    describer = AbstractTextDescriber(abstraction, knowledge_for(config.env).symbolic_state, choices)
+    describer: Any = (
+        AbstractTextDescriber(abstraction, knowledge_for(config.env).symbolic_state, choices)
+        if config.text == "abstract"
+        else describe_egocentric
+    )
 
     def make_env() -> Any:
         env = make_babyai_env(
@@ -271,5 +397,7 @@ def _evaluate(
 def _print(results: dict[str, Any]) -> None:
     from teduo_gym.evaluation.report import markdown_table
 
-    for setting, summaries in results.items():
+    for setting, summaries in results["evaluation"].items():
         print(f"\n### {setting}\n{markdown_table(summaries)}")
+    times = " | ".join(f"{name} {t['seconds'] or 0:.0f} s" for name, t in results["stages"].items())
+    print(f"\nstage times (when each ran): {times}")

@@ -21,3 +21,15 @@ def test_wrap_your_env():
 def test_evaluate_with_sb3():
     out = run("evaluate_with_sb3.py", "--episodes", "2", "--n-envs", "2", "--max-steps", "5")
     assert "llm: success" in out and "random: success" in out
+
+
+def test_every_run_config_in_examples_loads():
+    from teduo_gym.envs.babyai import enumerate_goals, make_goal_split
+    from teduo_gym.pipeline import RunConfig
+
+    configs = sorted(EXAMPLES.glob("babyai-*.json"))
+    assert [c.name for c in configs] == ["babyai-paper.json", "babyai-quick.json"]
+    for path in configs:
+        config = RunConfig.from_file(path)
+        split = make_goal_split(enumerate_goals(config.goal_kinds), config.train_goals, config.test_goals, config.seed)
+        assert (len(split.train), len(split.test)) == (config.train_goals, config.test_goals)

@@ -6,14 +6,18 @@
 """
 
 from teduo_gym.agents.baselines import BabyAIBotAgent, EpsilonMixtureAgent, RandomAgent, SB3Agent
-from teduo_gym.agents.llm_agent import AGENT_CONFIG_FILE, DEFAULT_TEMPLATE, AgentConfig, LLMAgent
+from teduo_gym.agents.llm_agent import AGENT_CONFIG_FILE, COMPACT_TEMPLATE, DEFAULT_TEMPLATE, AgentConfig, LLMAgent
+from teduo_gym.agents.offline_policy import GoalPolicy, OfflinePolicyAgent
 
 __all__ = [
     "AGENT_CONFIG_FILE",
     "AgentConfig",
     "BabyAIBotAgent",
+    "COMPACT_TEMPLATE",
     "DEFAULT_TEMPLATE",
     "EpsilonMixtureAgent",
+    "GoalPolicy",
+    "OfflinePolicyAgent",
     "LLMAgent",
     "RandomAgent",
     "SB3Agent",

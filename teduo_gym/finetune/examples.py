@@ -4,7 +4,8 @@ Each line is a JSON object ``{"goal": str, "state": str, "action": str}``: in th
 the policy for ``goal`` takes the action named ``action`` (one of the environment's action words). Other keys
 (e.g. ``"actions"`` for a whole optimal sequence, ``"episode"``) are kept but not used for training.
 
-- :class:`ActionExample` -- one example.
+- :class:`ActionExample` -- one example; :class:`ActionSequence` -- a whole action sequence to a goal (its
+  first step is an example).
 - :func:`read_examples` / :func:`write_examples` -- the JSONL file, with errors that name the bad line.
 """
 
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-__all__ = ["ActionExample", "read_examples", "write_examples"]
+__all__ = ["ActionExample", "ActionSequence", "read_examples", "write_examples"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,30 @@ class ActionExample:
     goal: str
     state: str
     action: str
+
+
+@dataclass(frozen=True)
+class ActionSequence(ActionExample):
+    """A whole action sequence to a goal: its first step is an :class:`ActionExample`, the rest rides along.
+
+    Written with :func:`~teduo_gym.finetune.write_examples` it is one JSONL line that
+    :func:`~teduo_gym.finetune.read_examples` reads as the first step's example.
+
+    Attributes:
+        actions: every action word, ``actions[0] == action``.
+        states: the text of the state each action is taken in, ``states[0] == state``.
+        episode: the data episode it was cut from (None for a rollout through the data's dynamics).
+        reward: the reward of its last transition.
+    """
+
+    actions: tuple[str, ...]
+    states: tuple[str, ...]
+    episode: int | None = None
+    reward: float = 1.0
+
+    def steps(self) -> list[ActionExample]:
+        """One example per step."""
+        return [ActionExample(self.goal, s, a) for s, a in zip(self.states, self.actions)]
 
 
 def write_examples(path: str | Path, examples: Iterable[ActionExample]) -> Path:

@@ -286,8 +286,15 @@ class AbstractTextDescriber:
             raise KeyError(f"no abstraction choice for goal {goal!r}: label it first, or pass a function as choices")
         return self.choices[goal]
 
+    def abstract_state(self, env: Any) -> np.ndarray:
+        """The abstract vector of ``env``'s current state for its current goal (what offline policies act on)."""
+        return self._abstract(env)[0][0]
+
     def __call__(self, env: Any, observation: Any) -> str:
         """The abstract text of ``env``'s current state for its current goal."""
-        choice = self.choice(env.get_wrapper_attr("goal"))
-        vectors = self.abstraction.abstract(self.symbolic_state(env)[None], choice)
+        vectors, choice = self._abstract(env)
         return self.abstraction.describe(vectors, choice)[0]
+
+    def _abstract(self, env: Any) -> tuple[np.ndarray, Mapping[str, str]]:
+        choice = self.choice(env.get_wrapper_attr("goal"))
+        return self.abstraction.abstract(self.symbolic_state(env)[None], choice), choice

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from teduo_gym.datasets.transitions import TransitionDataset
-from teduo_gym.finetune.examples import ActionExample
+from teduo_gym.finetune.examples import ActionExample, ActionSequence, write_examples
 from teduo_gym.labeling.abstraction import GoalAbstraction, abstract
 from teduo_gym.labeling.table import LabelTable
 from teduo_gym.offline.distill import EmpiricalModel, greedy_rollouts
@@ -27,11 +28,13 @@ __all__ = ["GoalData", "action_examples", "goal_mdps"]
 
 @dataclass(frozen=True)
 class GoalData:
-    """One goal's MDP over its abstract states, with a text per abstract state."""
+    """One goal's MDP over its abstract states, with a text per abstract state and, from :func:`goal_mdps`, the
+    abstract state vectors (``vectors[k]`` is state ``k``; what deep offline RL and acting online read)."""
 
     goal: str
     mdp: GoalMDP
     texts: list[str]
+    vectors: np.ndarray | None = None
 
 
 def goal_mdps(data: TransitionDataset, table: LabelTable, abstraction: GoalAbstraction) -> list[GoalData]:
@@ -43,7 +46,7 @@ def goal_mdps(data: TransitionDataset, table: LabelTable, abstraction: GoalAbstr
         views = abstract(abstraction, data.states, table.choices[g])
         rewards = table.labels[g].toarray().ravel().astype(bool)
         mdp = GoalMDP(views.ids[data.src], data.actions, views.ids[data.dst], rewards, len(views.vectors))
-        result.append(GoalData(goal, mdp, views.texts))
+        result.append(GoalData(goal, mdp, views.texts, views.vectors))
     return result
 
 
@@ -55,6 +58,7 @@ def action_examples(
     max_steps: int = 64,
     max_starts: int | None = None,
     seed: int = 0,
+    sequences_path: str | Path | None = None,
 ) -> tuple[list[ActionExample], dict[str, Any]]:
     """Examples of acting optimally (under the offline Q-tables) for every goal, and statistics per goal.
 
@@ -67,12 +71,14 @@ def action_examples(
         max_steps: longest rollout.
         max_starts: at most this many start states per goal (sampled with ``seed``); all by default.
         seed: start-state sampling seed.
+        sequences_path: also write every successful rollout there as a whole :class:`ActionSequence` (JSONL).
     """
     n_actions = len(action_words)
     reached = [g for g in goals if g.mdp.rewards.any()]
     tables = TabularQ(config, n_actions=n_actions).fit([g.mdp for g in reached])
     rng = np.random.default_rng(seed)
     examples: dict[tuple[str, str, str], ActionExample] = {}
+    sequences: list[ActionSequence] = []
     stats: dict[str, Any] = {g.goal: {"reached": False} for g in goals}
     for goal, table in zip(reached, tables):
         starts = np.unique(goal.mdp.src)
@@ -81,8 +87,10 @@ def action_examples(
         rollouts = greedy_rollouts(table, EmpiricalModel.fit(goal.mdp, n_actions), starts, max_steps)
         successes = [r for r in rollouts if r.success]
         for r in successes:
-            for s, a in zip(r.states, r.actions):
-                example = ActionExample(goal.goal, goal.texts[s], action_words[a])
+            words = tuple(action_words[a] for a in r.actions)
+            texts = tuple(goal.texts[s] for s in r.states[: len(words)])
+            sequences.append(ActionSequence(goal.goal, texts[0], words[0], words, texts))
+            for example in sequences[-1].steps():
                 examples.setdefault((example.goal, example.state, example.action), example)
         stats[goal.goal] = {
             "reached": True,
@@ -91,4 +99,6 @@ def action_examples(
             "successful_rollouts": len(successes),
             "mean_length": float(np.mean([len(r.actions) for r in successes])) if successes else None,
         }
+    if sequences_path is not None:
+        write_examples(sequences_path, sequences)
     return list(examples.values()), stats

@@ -3,6 +3,7 @@
 - :class:`GoalMDP` -- one goal's labelled transitions between abstract-state ids.
 - :class:`TabularQConfig` -- the paper's defaults: alpha 0.1, gamma 0.7, stop when the update is below 1e-6.
 - :class:`TabularQ` -- fits every goal in one loop of sparse matrix products; :class:`QTable` holds a result.
+- :class:`TabularPolicy` -- a :class:`QTable` acting on abstract state vectors (looked up among the goal's states).
 
 The update, for all goals together (each goal's states occupy their own block of one sparse system)::
 
@@ -17,12 +18,12 @@ sampling noise. Actions never taken in a state are never chosen by :meth:`QTable
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["GoalMDP", "QTable", "TabularQ", "TabularQConfig"]
+__all__ = ["GoalMDP", "QTable", "TabularPolicy", "TabularQ", "TabularQConfig"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,44 @@ class QTable:
         q = np.where(self.seen[states], self.q[states], -np.inf)
         best = q.argmax(axis=1)
         return np.where(self.seen[states].any(axis=1), best, -1)
+
+
+@dataclass(frozen=True, eq=False)  # arrays inside: compared by identity
+class TabularPolicy:
+    """A goal's :class:`QTable` acting on abstract state vectors: the greedy action of the goal's state with the
+    same vector, or -1 for a vector never seen in the data (or a state never left in it): a table cannot generalise,
+    so the caller decides what to do there (:class:`~teduo_gym.agents.OfflinePolicyAgent` acts at random).
+
+    Example:
+        >>> table = QTable(np.array([[0.0, 1.0], [2.0, 0.0]], np.float32), np.ones((2, 2), bool))
+        >>> policy = TabularPolicy(table, np.array([[0, 0], [0, 1]], np.uint8))
+        >>> policy.act(np.array([[0, 1], [0, 0], [5, 5]], np.uint8)).tolist()
+        [0, 1, -1]
+
+    Args:
+        table: the goal's Q-table over its abstract states ``0 .. K - 1``.
+        vectors: ``(K, D)`` the goal's abstract state vectors, ``vectors[k]`` of state ``k``
+            (:attr:`~teduo_gym.offline.GoalData.vectors`).
+    """
+
+    table: QTable
+    vectors: np.ndarray
+    _index: dict[bytes, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if len(self.vectors) != len(self.table.q):
+            raise ValueError(f"{len(self.vectors)} state vectors for a Q-table of {len(self.table.q)} states")
+        vectors = np.ascontiguousarray(self.vectors)
+        object.__setattr__(self, "_index", {v.tobytes(): k for k, v in enumerate(vectors)})
+
+    def act(self, vectors: np.ndarray) -> np.ndarray:
+        """The greedy action of each ``(n, D)`` abstract state vector; -1 where the table knows no action."""
+        rows = np.ascontiguousarray(vectors, dtype=self.vectors.dtype).reshape(len(vectors), -1)
+        states = np.array([self._index.get(v.tobytes(), -1) for v in rows], dtype=np.int64)
+        actions = np.full(len(states), -1, dtype=np.int64)
+        known = states >= 0
+        actions[known] = self.table.greedy(states[known])
+        return actions
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """TEDUO step 3 on real minigrid data: ground-truth labels, oracle abstraction choices, no LLM needed."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -24,10 +26,10 @@ def labelled(tmp_path_factory):
     return data, table, abstraction
 
 
-def test_examples_come_from_successful_greedy_rollouts(labelled):
+def test_examples_come_from_successful_greedy_rollouts(labelled, tmp_path):
     data, table, abstraction = labelled
     goals = goal_mdps(data, table, abstraction)
-    examples, stats = action_examples(goals, ACTION_WORDS)
+    examples, stats = action_examples(goals, ACTION_WORDS, sequences_path=tmp_path / "seq.jsonl")
     reached = [g for g in table.goals if stats[g]["reached"]]
     assert len(reached) == 3 and not stats["put the red ball next to the blue box"]["reached"]
     for goal in reached:
@@ -36,6 +38,12 @@ def test_examples_come_from_successful_greedy_rollouts(labelled):
     assert {e.action for e in examples} <= set(ACTION_WORDS)
     texts = {t for g in goals for t in g.texts}
     assert all(e.state in texts for e in examples)
+    # the whole sequences: one per successful rollout, made of exactly the per-step examples
+    lines = [json.loads(line) for line in (tmp_path / "seq.jsonl").read_text().splitlines()]
+    assert len(lines) == sum(stats[g]["successful_rollouts"] for g in reached)
+    steps = {(line["goal"], s, a) for line in lines for s, a in zip(line["states"], line["actions"])}
+    assert steps == {(e.goal, e.state, e.action) for e in examples}
+    assert all(len(line["states"]) == len(line["actions"]) and line["episode"] is None for line in lines)
 
 
 def test_the_start_cap_and_a_mismatched_table(labelled):

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from teduo_gym.cli import main
 from teduo_gym.pipeline import RunConfig, run
 
@@ -36,7 +38,10 @@ def test_every_stage_runs_then_reruns_from_cache(tmp_path, capsys):
     run(RunConfig(**{**RunConfig.from_file(path).__dict__, "eval_episodes": 3}), progress=False)
     assert len(list((tmp_path / "run").glob("results-*.json"))) == 2
     assert len(list((tmp_path / "run").glob("agent-*"))) == 1
-    assert all(s["episodes"] == 2 for setting in results.values() for s in setting.values())
+    assert all(s["episodes"] == 2 for setting in results["evaluation"].values() for s in setting.values())
+    stages = results["stages"]
+    assert list(stages) == ["collect", "label", "examples", "finetune", "evaluate"]
+    assert all(t["seconds"] > 0 for t in stages.values())
 
 
 def test_a_config_with_unknown_settings_is_named(tmp_path, capsys):
@@ -47,3 +52,56 @@ def test_a_config_with_unknown_settings_is_named(tmp_path, capsys):
     except SystemExit as exit_info:
         assert exit_info.code == 2
     assert "unknown settings ['layots']" in capsys.readouterr().err
+
+
+def test_filtered_bc_on_egocentric_text_shares_data_and_labels(tmp_path):
+    """The ablation's arm: the same data and labels, filtered-BC examples, the agent reading egocentric text."""
+    base = RunConfig(**{**TINY, "out": tmp_path / "run"})
+    run(base, progress=False)
+    ablation = RunConfig(**{**base.__dict__, "examples": "filtered_bc", "text": "egocentric"})
+    results = run(ablation, progress=False)
+    stages = results["stages"]
+    assert stages["collect"]["cached"] and stages["label"]["cached"] and not stages["examples"]["cached"]
+    examples = [json.loads(line) for line in (tmp_path / "run" / stages["examples"]["folder"]).read_text().splitlines()]
+    assert examples and all(e["state"].splitlines()[-1].startswith("You carry") for e in examples)
+    sequences = (tmp_path / "run" / stages["examples"]["folder"]).with_suffix(".sequences.jsonl")
+    assert sequences.read_text().count("\n") >= 1
+    assert set(results["evaluation"]) == {
+        f"{a} layouts / {b} goals" for a in ("train", "test") for b in ("train", "test")
+    }
+
+
+def test_contradictory_or_unknown_settings_are_refused():
+    with pytest.raises(ValueError, match="set examples to 'filtered_bc'"):
+        RunConfig(text="egocentric")
+    with pytest.raises(ValueError, match="expected one of"):
+        RunConfig(examples="dagger")
+
+
+def test_egocentric_texts_of_stored_states_are_what_the_agent_saw(tmp_path):
+    from teduo_gym.datasets import CollectConfig, collect, load_dataset
+    from teduo_gym.envs.babyai import describe_egocentric, make_babyai_env
+    from teduo_gym.pipeline import egocentric_states
+
+    out = collect(
+        CollectConfig(
+            env="BabyAI-GoToLocal-v0",
+            policy="random",
+            layouts=2,
+            episodes_per_layout=1,
+            max_steps=12,
+            out=tmp_path / "d",
+        ),
+        progress=False,
+    )
+    data = load_dataset(out)
+    view = egocentric_states(data)
+    env = make_babyai_env("BabyAI-GoToLocal-v0", text=False)
+    first = data.episode == 0
+    obs, _ = env.reset(seed=int(data.layout_seeds[0]))
+    seen = [describe_egocentric(None, obs)]
+    for action in data.actions[first]:
+        obs, *_ = env.step(int(action))
+        seen.append(describe_egocentric(None, obs))
+    states = [*data.src[first], data.dst[first][-1]]
+    assert [view.texts[view.ids[s]] for s in states] == seen

@@ -41,7 +41,7 @@ from teduo_gym.envs.babyai.goals import (
 )
 from teduo_gym.envs.babyai.layouts import LayoutSplit, QuietGeneration, layout_fingerprint, layout_seeds
 from teduo_gym.envs.babyai.paraphrase import SYNONYMS, VERB_REWORDINGS, GoalSplit, make_goal_split, paraphrase
-from teduo_gym.envs.babyai.state import StateLayout, split_states, state_layout, symbolic_state
+from teduo_gym.envs.babyai.state import StateLayout, restore_state, split_states, state_layout, symbolic_state
 from teduo_gym.wrappers import LanguageGoalWrapper, TextObservationWrapper, uniform_goal_sampler
 
 __all__ = [
@@ -76,6 +76,7 @@ __all__ = [
     "parse_vocabulary",
     "state_key",
     "StateLayout",
+    "restore_state",
     "split_states",
     "state_layout",
     "symbolic_state",

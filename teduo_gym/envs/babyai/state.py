@@ -3,6 +3,7 @@
 - :func:`symbolic_state` -- the whole grid (minigrid's 3-channel encoding), the agent's pose and what it carries.
 - :class:`StateLayout` / :func:`state_layout` -- where each part sits in that vector.
 - :func:`split_states` -- a batch of vectors back into grids, poses and carried objects (numpy views).
+- :func:`restore_state` -- put a state vector back into an environment (to render its view or text).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["StateLayout", "state_layout", "symbolic_state", "split_states"]
+__all__ = ["StateLayout", "restore_state", "state_layout", "symbolic_state", "split_states"]
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,27 @@ def split_states(states: np.ndarray, layout: StateLayout) -> tuple[np.ndarray, n
     n = layout.width * layout.height * 3
     grids = states[:, :n].reshape(-1, layout.width, layout.height, 3)
     return grids, states[:, n : n + 3], states[:, n + 3 : n + 6]
+
+
+def restore_state(env: Any, state: np.ndarray) -> None:
+    """Make ``env`` (a reset BabyAI environment of the same grid size) hold ``state``: grid, pose and carried
+    object, so that its observation (``env.unwrapped.gen_obs()``) is the one the agent saw in that state.
+
+    Example:
+        >>> import gymnasium as gym, minigrid
+        >>> env = gym.make("BabyAI-GoToLocal-v0"); obs, _ = env.reset(seed=0)
+        >>> s = symbolic_state(env)
+        >>> _ = env.reset(seed=1); restore_state(env, s)
+        >>> bool((env.unwrapped.gen_obs()["image"] == obs["image"]).all())
+        True
+    """
+    from minigrid.core.grid import Grid
+    from minigrid.core.world_object import WorldObj
+
+    u = env.unwrapped
+    layout = state_layout(env)
+    grids, poses, carried = split_states(np.asarray(state)[None], layout)
+    u.grid, _ = Grid.decode(grids[0])
+    u.agent_pos = (int(poses[0, 0]), int(poses[0, 1]))
+    u.agent_dir = int(poses[0, 2])
+    u.carrying = WorldObj.decode(*(int(v) for v in carried[0])) if carried[0, 0] else None
