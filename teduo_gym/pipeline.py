@@ -10,7 +10,8 @@ on, so a rerun skips finished stages and a changed setting reruns only what depe
    greedy rollouts through the data's dynamics (:func:`teduo_gym.offline.action_examples`), or filtered
    behaviour cloning of the data's trajectories (:func:`teduo_gym.offline.filtered_bc_examples`);
 4. ``agent-*`` -- the fine-tuned LLM agent (:func:`teduo_gym.finetune.finetune`, resumable);
-5. ``results-*.json`` -- fine-tuned vs untuned LLM vs random vs bot, on train / test layouts x train / test goals
+5. ``results-*.json`` -- fine-tuned vs untuned LLM vs step 2's Q-tables alone (training goals only) vs random vs
+   bot, on train / test layouts x train / test goals
    (test goals are held-out reworded goals), with the wall time of every stage (also kept in
    ``stage_times.json``).
 
@@ -321,7 +322,7 @@ def _evaluate(
 ) -> dict[str, Any]:
     """Every agent on train / test layouts x train / test goals, on feasible (layout, goal) pairs, reading the
     text the fine-tuned agent was trained on."""
-    from teduo_gym.agents import BabyAIBotAgent, LLMAgent, RandomAgent
+    from teduo_gym.agents import BabyAIBotAgent, LLMAgent, OfflinePolicyAgent, RandomAgent
     from teduo_gym.envs import knowledge_for
     from teduo_gym.envs.babyai import describe_egocentric, feasible_goals, make_babyai_env
     from teduo_gym.envs.babyai.actions import ACTION_WORDS, state_key
@@ -360,6 +361,8 @@ def _evaluate(
     # the untuned agent is the local model that was fine-tuned: the labelling backend when it is that model
     local = backend if isinstance(backend, TransformersBackend) else TransformersBackend(config.llm.model)
     untuned = LLMAgent(local, ACTION_WORDS, goals=vocabulary, seed=config.seed)
+    q_tables = _q_table_agent_policies(data, table, abstraction)
+    view = AbstractTextDescriber(abstraction, knowledge_for(config.env).symbolic_state, choices)
     results: dict[str, Any] = {}
     for layout_set, seeds in layouts.items():
         for goal_set, goals in goal_sets.items():
@@ -375,12 +378,11 @@ def _evaluate(
             setting = f"{layout_set} layouts / {goal_set} goals"
             results[setting] = {}
             envs = [make_env() for _ in range(min(8, len(picked)))]
-            agents = {
-                "fine-tuned": tuned,
-                "untuned": untuned,
-                "random": RandomAgent(envs[0].action_space, config.seed),
-                "bot": BabyAIBotAgent(envs),
-            }
+            agents = {"fine-tuned": tuned, "untuned": untuned}
+            if goal_set == "train":  # step 2's tables exist for training goals only: they cannot read new ones
+                agents["Q-table"] = OfflinePolicyAgent(envs, q_tables, view, seed=config.seed)
+            agents["random"] = RandomAgent(envs[0].action_space, config.seed)
+            agents["bot"] = BabyAIBotAgent(envs)
             for name, agent in agents.items():
                 episodes = run_episodes(
                     agent,
@@ -392,6 +394,21 @@ def _evaluate(
                 )
                 results[setting][name] = summarize(episodes)
     return results
+
+
+def _q_table_agent_policies(data: Any, table: Any, abstraction: Any) -> dict[str, Any]:
+    """Step 2's policies on their own (TEDUO's "Q policies alone"): each training goal's Q-table over the abstract
+    states of the data; a goal never reached in the data gets an empty table, so it acts at random."""
+    from teduo_gym.envs.babyai.actions import ACTION_WORDS
+    from teduo_gym.offline import QTable, TabularPolicy, TabularQ, goal_mdps
+
+    goals = goal_mdps(data, table, abstraction)
+    reached = [g for g in goals if g.mdp.rewards.any()]
+    fitted = TabularQ(n_actions=len(ACTION_WORDS)).fit([g.mdp for g in reached])
+    policies = {g.goal: TabularPolicy(q, g.vectors) for g, q in zip(reached, fitted)}
+    n, width = len(ACTION_WORDS), goals[0].vectors.shape[1]
+    empty = TabularPolicy(QTable(np.zeros((0, n), np.float32), np.zeros((0, n), bool)), np.zeros((0, width), np.uint8))
+    return {g.goal: policies.get(g.goal, empty) for g in goals}
 
 
 def _print(results: dict[str, Any]) -> None:

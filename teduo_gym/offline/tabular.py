@@ -104,6 +104,9 @@ class TabularQConfig:
     tol: float = 1e-6
     #: give up after this many sweeps (a warning is recorded in ``TabularQ.iterations``).
     max_iterations: int = 20_000
+    #: goals are solved together in batches of at most this many transitions (one goal may exceed it alone),
+    #: which bounds memory (~100 bytes a transition) at the paper's scale of 500 goals x 800k transitions.
+    batch_transitions: int = 20_000_000
 
 
 class TabularQ:
@@ -125,7 +128,26 @@ class TabularQ:
         self.iterations = 0
 
     def fit(self, problems: Sequence[GoalMDP]) -> list[QTable]:
-        """Fit one Q-table per goal."""
+        """Fit one Q-table per goal, goals batched by :attr:`TabularQConfig.batch_transitions`.
+
+        Goals are independent, so batching changes no table beyond the stopping rule: a batch stops when all of
+        its goals have moved less than ``tol``. :attr:`iterations` is the most sweeps any batch needed.
+        """
+        tables: list[QTable] = []
+        batch: list[GoalMDP] = []
+        iterations = 0
+        for problem in problems:
+            if batch and sum(len(p.src) for p in batch) + len(problem.src) > self.config.batch_transitions:
+                tables += self._fit_batch(batch)
+                iterations, batch = max(iterations, self.iterations), []
+            batch.append(problem)
+        if batch:
+            tables += self._fit_batch(batch)
+            iterations = max(iterations, self.iterations)
+        self.iterations = iterations
+        return tables
+
+    def _fit_batch(self, problems: Sequence[GoalMDP]) -> list[QTable]:
         if not problems:
             return []
         n_actions = self.n_actions or int(max(p.actions.max() for p in problems if len(p.actions)) + 1)

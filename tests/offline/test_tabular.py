@@ -53,3 +53,15 @@ def test_unseen_actions_are_never_chosen_and_unseen_states_say_so():
     mdp = GoalMDP(np.array([0]), np.array([2]), np.array([1]), np.array([False]), n_states=2)
     table = TabularQ(n_actions=3).fit([mdp])[0]
     assert table.greedy(np.array([0, 1])).tolist() == [2, -1]
+
+
+def test_batching_goals_changes_no_table():
+    rng = np.random.default_rng(1)
+    mdps = [random_mdp(rng, n_trans=int(n)) for n in rng.integers(50, 300, size=7)]
+    together = TabularQ(TabularQConfig(tol=0.0, max_iterations=200), n_actions=4).fit(mdps)
+    fitter = TabularQ(TabularQConfig(tol=0.0, max_iterations=200, batch_transitions=400), n_actions=4)
+    batched = fitter.fit(mdps)
+    assert len(batched) == len(mdps) and fitter.iterations == 200
+    for a, b in zip(together, batched):
+        np.testing.assert_allclose(a.q, b.q, atol=1e-6)
+        assert (a.seen == b.seen).all()
