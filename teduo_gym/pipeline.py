@@ -336,11 +336,8 @@ def _evaluate(
     choices = dict(zip(table.goals, table.choices))
     choices.update(zip(split.test, labeler.choices(abstraction, split.test)))  # one LLM choice per new goal
     vocabulary = list(split.train) + list(split.test)
-    describer: Any = (
-        AbstractTextDescriber(abstraction, knowledge_for(config.env).symbolic_state, choices)
-        if config.text == "abstract"
-        else describe_egocentric
-    )
+    view = AbstractTextDescriber(abstraction, knowledge_for(config.env).symbolic_state, choices)
+    describer: Any = view if config.text == "abstract" else describe_egocentric
 
     def make_env() -> Any:
         env = make_babyai_env(
@@ -362,7 +359,6 @@ def _evaluate(
     local = backend if isinstance(backend, TransformersBackend) else TransformersBackend(config.llm.model)
     untuned = LLMAgent(local, ACTION_WORDS, goals=vocabulary, seed=config.seed)
     q_tables = _q_table_agent_policies(data, table, abstraction)
-    view = AbstractTextDescriber(abstraction, knowledge_for(config.env).symbolic_state, choices)
     results: dict[str, Any] = {}
     for layout_set, seeds in layouts.items():
         for goal_set, goals in goal_sets.items():

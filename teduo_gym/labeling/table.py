@@ -103,6 +103,15 @@ class LabelTable:
         """``(goals, transitions)``."""
         return self.labels.shape
 
+    def check_data(self, dataset: TransitionDataset, name: str = "the label table") -> None:
+        """Raise :class:`FingerprintMismatchError` unless the table was made from ``dataset``."""
+        if dataset.fingerprint() != self.fingerprint:
+            raise FingerprintMismatchError(
+                f"{name} was made from other data ({self.fingerprint}), not from this dataset "
+                f"({dataset.fingerprint()}, {len(dataset)} transitions of {dataset.env_id}); relabel it with "
+                "`teduo label`"
+            )
+
     def column(self, goal: str) -> np.ndarray:
         """The ``(T,)`` labels of one goal."""
         return self.labels[self.goals.index(goal)].toarray().ravel()
@@ -155,13 +164,7 @@ class LabelTable:
                 scores = arrays["scores"] if "scores" in arrays else None
         except (ValueError, KeyError, OSError, json.JSONDecodeError) as err:
             raise ValueError(f"{npz} is not a readable teduo-gym label table: {err}") from err
-        if dataset is not None and dataset.fingerprint() != meta["fingerprint"]:
-            raise FingerprintMismatchError(
-                f"the label table {npz} was made from dataset {meta['fingerprint']}, not from this dataset "
-                f"({dataset.fingerprint()}, {len(dataset)} transitions of {dataset.env_id}); relabel it with "
-                "`teduo label`"
-            )
-        return cls(
+        table = cls(
             goals=list(meta["goals"]),
             labels=labels,
             fingerprint=meta["fingerprint"],
@@ -174,3 +177,6 @@ class LabelTable:
             choices=list(meta.get("choices", [])),
             settings=dict(meta.get("settings", {})),
         )
+        if dataset is not None:
+            table.check_data(dataset, f"the label table {npz}")
+        return table

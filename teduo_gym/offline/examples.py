@@ -39,8 +39,7 @@ class GoalData:
 
 def goal_mdps(data: TransitionDataset, table: LabelTable, abstraction: GoalAbstraction) -> list[GoalData]:
     """Abstract ``data`` with each goal's choice (from ``table.choices``) and attach the goal's labels."""
-    if table.fingerprint != data.fingerprint():
-        raise ValueError("the label table was made for other data: relabel this dataset (teduo label)")
+    table.check_data(data)
     result = []
     for g, goal in enumerate(table.goals):
         views = abstract(abstraction, data.states, table.choices[g])

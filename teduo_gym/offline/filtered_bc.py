@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from teduo_gym.datasets.transitions import TransitionDataset
 from teduo_gym.finetune.examples import ActionExample, ActionSequence, write_examples
 from teduo_gym.labeling.abstraction import AbstractStates, unique_rows
-from teduo_gym.labeling.table import FingerprintMismatchError, LabelTable
+from teduo_gym.labeling.table import LabelTable
 
 __all__ = ["GoalTrajectory", "action_sequences", "best_trajectories", "filtered_bc_examples"]
 
@@ -278,11 +278,7 @@ def action_sequences(
         ValueError: ``scores`` without scores in the table, an action id with no word, views that do not fit, or
             bad settings.
     """
-    if table.fingerprint != data.fingerprint():
-        raise FingerprintMismatchError(
-            f"the label table was made for other data ({table.fingerprint}), not this dataset "
-            f"({data.fingerprint()}, {len(data)} transitions of {data.env_id}): relabel this dataset (teduo label)"
-        )
+    table.check_data(data)
     if len(data) and data.actions.max() >= len(action_words):
         raise ValueError(f"action {data.actions.max()} has no word in {list(action_words)}")
     if scores and table.scores is None:
