@@ -1,4 +1,5 @@
-"""The ``teduo`` command: ``run``, ``collect``, ``label``, ``evaluate``, ``serve-llm`` (``--help`` lists flags)."""
+"""The ``teduo`` command: ``run``, ``collect``, ``label``, ``evaluate``, ``baseline sb3``, ``compare``, ``balrog``,
+``serve-llm`` (``--help`` lists flags)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from pathlib import Path
 
 import tyro
 
+from teduo_gym.baselines.sb3 import SB3Config, train_sb3
 from teduo_gym.datasets.collect import CollectConfig, collect
+from teduo_gym.evaluation.balrog import BalrogConfig, balrog
+from teduo_gym.evaluation.compare import CompareConfig, compare
 from teduo_gym.evaluation.evaluate import EvaluateConfig, evaluate
 from teduo_gym.labeling.hindsight import LabelConfig, label
 from teduo_gym.llm.base import LLMError
@@ -24,6 +28,11 @@ class RunCommand:
 
     #: the JSON config, e.g. examples/babyai-quick.json.
     config: Path
+
+
+@dataclass(frozen=True)
+class _BaselineGroup:
+    """Train a baseline on a run's protocol environments: `teduo baseline sb3 --algo ppo --steps N` (see its --help)."""
 
 
 @dataclass(frozen=True)
@@ -55,18 +64,30 @@ def serve_llm(config: ServeLLMConfig) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``teduo`` command."""
-    config = tyro.extras.subcommand_cli_from_dict(
-        {
-            "run": RunCommand,
-            "collect": CollectConfig,
-            "label": LabelConfig,
-            "evaluate": EvaluateConfig,
-            "serve-llm": ServeLLMConfig,
-        },
-        prog="teduo",
-        description="teduo-gym: language-goal environments, LLM agents and their evaluation.",
-        args=list(sys.argv[1:] if argv is None else argv),
-    )
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["baseline"]:  # a group: `teduo baseline sb3 ...`
+        config: object = tyro.extras.subcommand_cli_from_dict(
+            {"sb3": SB3Config},
+            prog="teduo baseline",
+            description="Baselines trained on a run's protocol environments.",
+            args=args[1:],
+        )
+    else:
+        config = tyro.extras.subcommand_cli_from_dict(
+            {
+                "run": RunCommand,
+                "collect": CollectConfig,
+                "label": LabelConfig,
+                "evaluate": EvaluateConfig,
+                "baseline": _BaselineGroup,
+                "compare": CompareConfig,
+                "balrog": BalrogConfig,
+                "serve-llm": ServeLLMConfig,
+            },
+            prog="teduo",
+            description="teduo-gym: language-goal environments, LLM agents and their evaluation.",
+            args=args,
+        )
     try:
         if isinstance(config, RunCommand):
             from teduo_gym.pipeline import RunConfig, run
@@ -78,7 +99,13 @@ def main(argv: Sequence[str] | None = None) -> None:
             label(config)
         elif isinstance(config, EvaluateConfig):
             evaluate(config)
-        else:
+        elif isinstance(config, SB3Config):
+            print(f"wrote {train_sb3(config)}")
+        elif isinstance(config, CompareConfig):
+            print(f"wrote {compare(config)}")
+        elif isinstance(config, BalrogConfig):
+            balrog(config)
+        elif isinstance(config, ServeLLMConfig):
             serve_llm(config)
     except (ValueError, TypeError, FileNotFoundError, LLMError) as err:
         # Bad input: a message that names the problem and the fix, not a traceback.

@@ -10,9 +10,11 @@ on, so a rerun skips finished stages and a changed setting reruns only what depe
    greedy rollouts through the data's dynamics (:func:`teduo_gym.offline.action_examples`), or filtered
    behaviour cloning of the data's trajectories (:func:`teduo_gym.offline.filtered_bc_examples`);
 4. ``agent-*`` -- the fine-tuned LLM agent (:func:`teduo_gym.finetune.finetune`, resumable);
-5. ``results-*.json`` -- fine-tuned vs untuned LLM vs step 2's Q-tables alone (training goals only) vs random vs
-   bot, on train / test layouts x train / test goals
-   (test goals are held-out reworded goals), with the wall time of every stage (also kept in
+5. ``evaluation-*/`` and ``results-*.json`` -- fine-tuned vs untuned LLM vs step 2's Q-tables alone (training goals
+   only) vs random vs bot on the TEDUO protocol (:class:`~teduo_gym.evaluation.protocol.Protocol`: train / test
+   layouts x train / test goals, test goals held out and reworded) through
+   :func:`~teduo_gym.evaluation.evaluate.evaluate_run` (one record per episode, resumable; ``teduo evaluate`` can add
+   agents to the same folder), and the results with the wall time of every stage (also kept in
    ``stage_times.json``).
 
 The text the LLM agents read is the goal-conditioned abstract state of step 1 (``text="abstract"``) or the
@@ -36,7 +38,7 @@ import numpy as np
 from teduo_gym.agents.llm_agent import COMPACT_TEMPLATE
 from teduo_gym.llm.config import LLMConfig
 
-__all__ = ["RunConfig", "StageClock", "run", "stage_key"]
+__all__ = ["RunConfig", "StageClock", "StagePaths", "q_table_policies", "run", "stage_key"]
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,36 @@ _AGENT = (*_EXAMPLES, "template", "method", "finetune_steps", "batch_size")
 _RESULTS = (*_AGENT, "eval_episodes")
 
 
+@dataclass(frozen=True)
+class StagePaths:
+    """Where each stage of a config writes (under ``RunConfig.out``, named by the hash of what it depends on)."""
+
+    data: Path
+    labels: Path
+    examples: Path
+    agent: Path
+    evaluation: Path
+    results: Path
+
+    @classmethod
+    def of(cls, config: RunConfig) -> StagePaths:
+        """The stage paths of ``config``.
+
+        Example:
+            >>> StagePaths.of(RunConfig(out=Path("runs/x"))).labels.parent.parent
+            PosixPath('runs/x')
+        """
+        out = Path(config.out)
+        return cls(
+            data=out / f"data-{stage_key(config, *_DATA)}",
+            labels=out / f"labels-{stage_key(config, *_LABELS)}" / f"labels_{config.label_mode}.npz",
+            examples=out / f"examples-{stage_key(config, *_EXAMPLES)}.jsonl",
+            agent=out / f"agent-{stage_key(config, *_AGENT)}",
+            evaluation=out / f"evaluation-{stage_key(config, *_RESULTS)}",
+            results=out / f"results-{stage_key(config, *_RESULTS)}.json",
+        )
+
+
 class StageClock:
     """Wall time of each stage, kept in ``OUT/stage_times.json`` by stage folder so a cached stage keeps the
     time it took when it ran.
@@ -173,17 +205,13 @@ class StageClock:
         }
 
 
-def _goal_split(config: RunConfig) -> Any:
-    from teduo_gym.envs.babyai import enumerate_goals, make_goal_split
-
-    return make_goal_split(enumerate_goals(config.goal_kinds), config.train_goals, config.test_goals, config.seed)
-
-
 def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
     """Run (or resume) every stage; print the results tables and return ``{"evaluation": {setting: {agent:
     summary}}, "stages": {stage: {"folder", "seconds", "cached"}}}``."""
     from teduo_gym.datasets import CollectConfig, collect, load_dataset
     from teduo_gym.datasets.collect import MANIFEST
+    from teduo_gym.evaluation.evaluate import PIPELINE_AGENTS, evaluate_run
+    from teduo_gym.evaluation.protocol import Protocol
     from teduo_gym.finetune import FinetuneConfig, finetune
     from teduo_gym.labeling import LabelConfig, LabelTable, abstraction_for, label
     from teduo_gym.records import write_record
@@ -191,9 +219,9 @@ def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     clock = StageClock(out)
-    split = _goal_split(config)
 
-    data_dir = out / f"data-{stage_key(config, *_DATA)}"
+    paths = StagePaths.of(config)
+    data_dir = paths.data
     with clock.stage("collect", data_dir.name, done=(data_dir / MANIFEST).is_file()):
         collect(
             CollectConfig(
@@ -210,12 +238,12 @@ def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
         )
     data = load_dataset(data_dir)
 
-    labels_dir = out / f"labels-{stage_key(config, *_LABELS)}"
-    table_path = labels_dir / f"labels_{config.label_mode}.npz"
+    table_path = paths.labels
+    labels_dir = table_path.parent
     with clock.stage("label", labels_dir.name, done=table_path.exists()):
         if not table_path.exists():
             goals_file = out / "train_goals.txt"
-            goals_file.write_text("\n".join(split.train) + "\n")
+            goals_file.write_text("\n".join(Protocol.from_run_config(config).train_goals) + "\n")
             label(
                 LabelConfig(
                     dataset=str(data_dir),
@@ -230,12 +258,12 @@ def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
     table = LabelTable.load(table_path, data)
     abstraction = abstraction_for(data.state_layout)
 
-    examples_path = out / f"examples-{stage_key(config, *_EXAMPLES)}.jsonl"
+    examples_path = paths.examples
     with clock.stage("examples", examples_path.name, done=examples_path.exists()):
         if not examples_path.exists():
             _write_examples(config, data, table, abstraction, examples_path)
 
-    agent_dir = out / f"agent-{stage_key(config, *_AGENT)}"
+    agent_dir = paths.agent
     with clock.stage("finetune", agent_dir.name, done=(agent_dir / "teduo_agent.json").exists()):
         if not (agent_dir / "teduo_agent.json").exists():
             finetune(
@@ -254,12 +282,12 @@ def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
                 )
             )
 
-    results_path = out / f"results-{stage_key(config, *_RESULTS)}.json"
+    results_path = paths.results
     if results_path.exists():  # finished earlier: its record holds the stage times of that run
         results = json.loads(results_path.read_text())["results"]
     else:
         with clock.stage("evaluate", results_path.name):
-            evaluation = _evaluate(config, data, table, abstraction, split, agent_dir, progress)
+            evaluation = evaluate_run(config, PIPELINE_AGENTS, out=paths.evaluation, progress=progress)
         results = {"evaluation": evaluation, "stages": clock.report()}
         write_record(results_path, config, results)
     _print(results)
@@ -317,86 +345,28 @@ def egocentric_states(data: Any) -> Any:
     return AbstractStates(data.states[first], ids, texts, len(first))
 
 
-def _evaluate(
-    config: RunConfig, data: Any, table: Any, abstraction: Any, split: Any, agent_dir: Path, progress: bool
-) -> dict[str, Any]:
-    """Every agent on train / test layouts x train / test goals, on feasible (layout, goal) pairs, reading the
-    text the fine-tuned agent was trained on."""
-    from teduo_gym.agents import BabyAIBotAgent, LLMAgent, OfflinePolicyAgent, RandomAgent
-    from teduo_gym.envs import knowledge_for
-    from teduo_gym.envs.babyai import describe_egocentric, feasible_goals, make_babyai_env
-    from teduo_gym.envs.babyai.actions import ACTION_WORDS, state_key
-    from teduo_gym.evaluation import run_episodes, summarize
-    from teduo_gym.labeling import AbstractTextDescriber, HindsightLabeler
-    from teduo_gym.llm import TransformersBackend
-    from teduo_gym.wrappers import TextObservationWrapper
+def q_table_policies(config: RunConfig) -> dict[str, Any]:
+    """Step 2's policies on their own (TEDUO's "Q policies alone"), from the data and labels of a finished run:
+    each training goal's Q-table over the abstract states of the data; a goal never reached in the data gets an
+    empty table, so it acts at random.
 
-    backend = config.llm.create()
-    labeler = HindsightLabeler(backend, "compiled", cache_dir=Path(config.out) / "cache")
-    choices = dict(zip(table.goals, table.choices))
-    choices.update(zip(split.test, labeler.choices(abstraction, split.test)))  # one LLM choice per new goal
-    vocabulary = list(split.train) + list(split.test)
-    view = AbstractTextDescriber(abstraction, knowledge_for(config.env).symbolic_state, choices)
-    describer: Any = view if config.text == "abstract" else describe_egocentric
-
-    def make_env() -> Any:
-        env = make_babyai_env(
-            config.env,
-            goals=vocabulary,
-            text=False,
-            aliases=split.canonical,
-            goal_sampler="uniform",
-            max_steps=config.max_steps,
-        )
-        return TextObservationWrapper(env, describer)
-
-    layouts = data.metadata["layouts"]  # {"train": seeds, "test": seeds}, disjoint
-    goal_sets = {"train": list(split.train), "test": list(split.test)}
-    probe = make_env()
-    rng = np.random.default_rng(config.seed)
-    tuned = LLMAgent.from_pretrained(agent_dir, goals=vocabulary, seed=config.seed)
-    # the untuned agent is the local model that was fine-tuned: the labelling backend when it is that model
-    local = backend if isinstance(backend, TransformersBackend) else TransformersBackend(config.llm.model)
-    untuned = LLMAgent(local, ACTION_WORDS, goals=vocabulary, seed=config.seed)
-    q_tables = _q_table_agent_policies(data, table, abstraction)
-    results: dict[str, Any] = {}
-    for layout_set, seeds in layouts.items():
-        for goal_set, goals in goal_sets.items():
-            canonical = [split.canonical.get(g, g) for g in goals]
-            pairs = []  # every episode names its goal; the sampler only serves this probe
-            for seed in seeds:
-                probe.reset(seed=int(seed))
-                pairs += [(int(seed), goals[i]) for i in feasible_goals(probe.unwrapped, canonical)]
-            if not pairs:
-                continue
-            picked = [pairs[i] for i in rng.choice(len(pairs), size=config.eval_episodes, replace=True)]
-            options = [{"goal": g} for _, g in picked]
-            setting = f"{layout_set} layouts / {goal_set} goals"
-            results[setting] = {}
-            envs = [make_env() for _ in range(min(8, len(picked)))]
-            agents = {"fine-tuned": tuned, "untuned": untuned}
-            if goal_set == "train":  # step 2's tables exist for training goals only: they cannot read new ones
-                agents["Q-table"] = OfflinePolicyAgent(envs, q_tables, view, seed=config.seed)
-            agents["random"] = RandomAgent(envs[0].action_space, config.seed)
-            agents["bot"] = BabyAIBotAgent(envs)
-            for name, agent in agents.items():
-                episodes = run_episodes(
-                    agent,
-                    envs,
-                    [s for s, _ in picked],
-                    state_key=state_key,
-                    reset_options=options,
-                    progress=f"{setting}: {name}" if progress else False,
-                )
-                results[setting][name] = summarize(episodes)
-    return results
-
-
-def _q_table_agent_policies(data: Any, table: Any, abstraction: Any) -> dict[str, Any]:
-    """Step 2's policies on their own (TEDUO's "Q policies alone"): each training goal's Q-table over the abstract
-    states of the data; a goal never reached in the data gets an empty table, so it acts at random."""
+    Raises:
+        FileNotFoundError: the run's data or labels are not there yet (run ``teduo run`` first).
+    """
+    from teduo_gym.datasets import load_dataset
     from teduo_gym.envs.babyai.actions import ACTION_WORDS
+    from teduo_gym.labeling import LabelTable, abstraction_for
     from teduo_gym.offline import QTable, TabularPolicy, TabularQ, goal_mdps
+
+    paths = StagePaths.of(config)
+    if not paths.labels.exists():
+        raise FileNotFoundError(
+            f"the Q-table agent needs the labels of a finished run at {paths.labels}: run `teduo run --config ...` "
+            "with this config first"
+        )
+    data = load_dataset(paths.data)
+    table = LabelTable.load(paths.labels, data)
+    abstraction = abstraction_for(data.state_layout)
 
     goals = goal_mdps(data, table, abstraction)
     reached = [g for g in goals if g.mdp.rewards.any()]

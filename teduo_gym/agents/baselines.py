@@ -2,7 +2,8 @@
 
 - :class:`RandomAgent` -- uniform random actions (the lower bound).
 - :class:`BabyAIBotAgent` -- minigrid's BabyAI bot, which plans on the full state (the upper bound).
-- :class:`SB3Agent` -- a saved Stable-Baselines3 model, fed the numeric part of the observation.
+- :class:`SB3Agent` -- a saved Stable-Baselines3 model, fed the numeric part of the observation (its goal
+  vocabulary checked when recorded beside it).
 - :class:`EpsilonMixtureAgent` -- another agent's actions, each replaced by a random one with probability epsilon.
 """
 
@@ -150,17 +151,37 @@ class SB3Agent:
     """A saved Stable-Baselines3 model as an agent for environments that may carry text.
 
     The model sees the numeric observation it was trained on (the ``"text"`` entry that
-    :class:`~teduo_gym.wrappers.TextObservationWrapper` adds is dropped).
+    :class:`~teduo_gym.wrappers.TextObservationWrapper` adds is dropped). A model trained by
+    :func:`teduo_gym.baselines.train_sb3` has its goal vocabulary recorded beside it (``sb3.json``): the
+    environment's vocabulary must then be given and be the same, in the same order, since a goal is the position
+    of its one-hot entry. A DQN model is loaded without its replay buffer (a ``HerReplayBuffer`` would need the
+    training environment), which acting does not use.
+
+    Example:
+        >>> import tempfile
+        >>> from stable_baselines3 import PPO
+        >>> from teduo_gym.envs.babyai import make_babyai_env
+        >>> env = make_babyai_env("BabyAI-GoToLocal-v0", ["go to a ball", "go to a key"], goal_sampler="uniform")
+        >>> path = Path(tempfile.mkdtemp()) / "ppo.zip"
+        >>> PPO("MultiInputPolicy", env.env, device="cpu").save(path)  # the numeric env inside the text wrapper
+        >>> agent = SB3Agent(path, env.observation_space["observation"], goals=env.get_wrapper_attr("goals"))
+        >>> obs, _ = env.reset(seed=0)
+        >>> int(agent.predict(obs, deterministic=True)[0]) in range(7)
+        True
 
     Args:
         path: a ``.zip`` saved by ``model.save``.
-        observation_space: the numeric observation space of the environment it will act in; checked against
-            the model's.
+        observation_space: the observation space of the environment it will act in (without its text, if a
+            :class:`~teduo_gym.wrappers.TextObservationWrapper` added one); checked against the model's.
+        goals: the goal vocabulary of the environment it will act in (``env.get_wrapper_attr("goals")``); needed,
+            and checked, when the model's vocabulary is recorded beside it.
     """
 
-    def __init__(self, path: str | Path, observation_space: gym.spaces.Space):
+    def __init__(self, path: str | Path, observation_space: gym.spaces.Space, goals: Sequence[str] | None = None):
         from stable_baselines3 import A2C, DQN, PPO
         from stable_baselines3.common.save_util import load_from_zip_file
+
+        from teduo_gym.baselines.sb3 import recorded_goals
 
         path = Path(path)
         if not path.is_file():
@@ -175,12 +196,19 @@ class SB3Agent:
         algo = next((a for key, a in markers.items() if key in (data or {})), None)
         if algo is None:
             raise ValueError(f"{path}: unsupported SB3 algorithm; supported: PPO, DQN, A2C")
+        if isinstance(observation_space, gym.spaces.Dict) and "text" in observation_space.spaces:
+            observation_space = observation_space["observation"]  # what a TextObservationWrapper wraps
         if data["observation_space"] != observation_space:
             raise ValueError(
                 f"{path} was trained on observations {data['observation_space']}, but this environment gives "
                 f"{observation_space}: evaluate it on the environment (and goal vocabulary) it was trained on"
             )
-        self.model = algo.load(path, device="cpu")
+        trained = recorded_goals(path)
+        if trained is not None and (goals is None or list(goals) != trained):
+            raise ValueError(_goal_mismatch(path, trained, goals))
+        # Acting needs no replay buffer: a plain one of size 1 replaces the saved kind (HER's needs the env).
+        buffer = {"replay_buffer_class": None, "replay_buffer_kwargs": {}, "buffer_size": 1} if algo is DQN else {}
+        self.model = algo.load(path, device="cpu", custom_objects=buffer)
 
     def predict(
         self,
@@ -193,6 +221,26 @@ class SB3Agent:
         if isinstance(observation, dict) and "text" in observation:
             observation = observation["observation"]
         return self.model.predict(observation, state, episode_start, deterministic)
+
+
+def _goal_mismatch(path: Path, trained: list[str], goals: Sequence[str] | None) -> str:
+    """Why a model trained on the goal vocabulary ``trained`` cannot act with ``goals``."""
+    if goals is None:
+        return (
+            f"{path} was trained on goals {trained} (recorded beside it): give the environment's goals, "
+            "SB3Agent(..., goals=env.get_wrapper_attr('goals')), so they are checked against them"
+        )
+    given = list(goals)
+    only_model, only_env = [g for g in trained if g not in given], [g for g in given if g not in trained]
+    detail = (
+        f"only the model's: {only_model}; only this environment's: {only_env}"
+        if only_model or only_env
+        else "the same goals in another order, so each goal's one-hot position differs"
+    )
+    return (
+        f"{path} was trained on goals {trained}, this environment has {given} ({detail}): act in an environment "
+        "with the vocabulary it was trained on (the Protocol.make_env of its run)"
+    )
 
 
 class EpsilonMixtureAgent:

@@ -1,134 +1,268 @@
-"""``teduo evaluate``: agents side by side on seeded episodes of one environment, as a table and a JSON record.
+"""``teduo evaluate``: agents on the TEDUO protocol of a run config, one saved record per episode.
 
 - :class:`EvaluateConfig` -- what to evaluate (one ``--flag`` per field).
-- :func:`evaluate` -- run it: one :func:`~teduo_gym.evaluation.run_episodes` per agent, the same seeds for all.
-- :func:`build_agent` -- an agent from its name: ``llm``, ``random``, ``bot``, a saved LLMAgent, an SB3 zip.
+- :func:`evaluate` -- the command: :func:`evaluate_run` on the config's protocol, then a table per setting.
+- :func:`evaluate_run` -- every agent on every episode of :class:`~teduo_gym.evaluation.protocol.Protocol`, the same
+  episodes for all, saved as they end (an interrupted evaluation resumes), in parallel processes if asked.
+- :data:`PIPELINE_AGENTS` -- the agents ``teduo run`` compares.
+
+An evaluation folder holds ``protocol.json`` (the protocol, its fingerprint, the acting text and each agent's
+spec), ``episodes/<agent>.jsonl`` (one record per finished episode) and ``summary.json`` (config, seeds, versions
+and, per setting and agent, success rate with its 95% interval, mean length and invalid-action rate, each also by
+goal kind).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
+from tqdm.auto import tqdm
 
-from teduo_gym.agents import BabyAIBotAgent, LLMAgent, RandomAgent, SB3Agent
-from teduo_gym.evaluation.metrics import summarize
+from teduo_gym.evaluation.agents import (
+    AgentContext,
+    acting_text,
+    agent_identity,
+    build_agent,
+    parse_agents,
+    reads_text,
+    train_goals_only,
+)
+from teduo_gym.evaluation.episodes import EpisodeLog, summarize_records
+from teduo_gym.evaluation.protocol import EpisodeSpec, Protocol
 from teduo_gym.evaluation.report import markdown_table
 from teduo_gym.evaluation.rollout import run_episodes
 from teduo_gym.llm.config import LLMConfig
-from teduo_gym.records import write_record
+from teduo_gym.records import to_jsonable, write_record
 
-__all__ = ["EvaluateConfig", "evaluate", "build_agent"]
+__all__ = ["EvaluateConfig", "PIPELINE_AGENTS", "evaluate", "evaluate_run"]
+
+#: The agents ``teduo run`` compares: name -> spec (see :func:`~teduo_gym.evaluation.agents.build_agent`).
+PIPELINE_AGENTS: dict[str, str] = {
+    "fine-tuned": "fine-tuned",
+    "untuned": "untuned",
+    "Q-table": "q-table",
+    "random": "random",
+    "bot": "bot",
+}
 
 
 @dataclass(frozen=True)
 class EvaluateConfig:
-    """Evaluate agents on one environment: success rate, episode length, invalid-action rate."""
+    """Evaluate agents on the TEDUO protocol of a run config: train / test layouts x train / test goals."""
 
-    #: Gymnasium id of a supported environment (BabyAI levels, e.g. BabyAI-GoToLocal-v0).
-    env: str = "BabyAI-GoToLocal-v0"
-    #: agents to compare: llm (the LLM of --llm.*), random, bot, a saved LLMAgent directory, or an SB3 .zip.
+    #: a `teduo run` JSON config (e.g. examples/babyai-quick.json) fixing the level, layouts, goals, step cap,
+    #: acting text and episodes per setting; none: the defaults of teduo_gym.pipeline.RunConfig.
+    config: Path | None = None
+    #: agents, each SPEC or NAME=SPEC. SPEC: llm (the model of --llm.*: embedded, a local directory or an
+    #: OpenAI-compatible server), untuned (the run's local model), fine-tuned (the run's agent), q-table (the
+    #: run's step-2 tables, training goals only), random, bot, a directory saved by LLMAgent, or an SB3 .zip.
     agents: tuple[str, ...] = ("llm", "random", "bot")
-    #: the goal of each episode: 'mission' (the level's own), 'feasible' (any goal possible in the layout),
-    #: or one goal text such as 'go to the red ball'.
-    goal: str = "mission"
-    #: episodes per agent (the same seeds for every agent).
-    episodes: int = 20
-    #: step limit of an episode.
-    max_steps: int = 64
-    #: environments run side by side (the LLM scores them in one batch).
+    #: episodes per setting (default: the config's eval_episodes).
+    episodes: int | None = None
+    #: processes running episodes side by side (1: in this process).
+    workers: int = 1
+    #: environments each process runs side by side (an LLM scores them in one batch).
     n_envs: int = 8
-    #: the first layout seed; episodes use seed, seed+1, ...
-    seed: int = 0
-    #: how states become text for the LLM ('egocentric' or 'full').
-    describer: str = "egocentric"
-    #: the LLM behind the 'llm' agent.
+    #: the evaluation folder (default: RUN_OUT/evaluation-<protocol fingerprint>-<text>).
+    out: Path | None = None
+    #: the LLM of the 'llm' agent.
     llm: LLMConfig = field(default_factory=LLMConfig)
-    #: sample actions instead of taking the most likely one.
-    stochastic: bool = False
-    #: where the JSON record is written.
-    out: Path = Path("results/evaluate.json")
     #: show progress bars.
     progress: bool = True
 
 
-def build_agent(name: str, envs: Sequence[gym.Env], config: EvaluateConfig) -> Any:
-    """The agent called ``name`` acting in ``envs`` (see :attr:`EvaluateConfig.agents`)."""
-    from teduo_gym.envs import knowledge_for
-
-    knowledge = knowledge_for(config.env)
-    goals = envs[0].get_wrapper_attr("goals")
-    if name == "random":
-        return RandomAgent(envs[0].action_space, seed=config.seed)
-    if name == "bot":
-        return BabyAIBotAgent(envs)
-    if name == "llm":
-        return LLMAgent(config.llm.create(), knowledge.action_words, goals=goals, seed=config.seed)
-    path = Path(name)
-    if path.suffix == ".zip":
-        numeric = envs[0].observation_space["observation"]  # without the text
-        return SB3Agent(path, numeric)
-    if path.is_dir():
-        return LLMAgent.from_pretrained(path, goals=goals, seed=config.seed)
-    raise ValueError(
-        f"unknown agent {name!r}: use llm, random, bot, a directory saved by LLMAgent.save_pretrained, "
-        "or a Stable-Baselines3 .zip"
-    )
-
-
 def evaluate(config: EvaluateConfig) -> dict[str, Any]:
-    """Evaluate every agent of ``config`` on the same seeds; print a table and write the JSON record."""
-    from teduo_gym.envs import knowledge_for
+    """Run :func:`evaluate_run` for the command's config and print a table per setting (and by goal kind)."""
+    from teduo_gym.pipeline import RunConfig
 
-    knowledge = knowledge_for(config.env)
-    sampler, goals, options = config.goal, None, None
-    if config.goal not in ("mission", "feasible"):  # one goal text, given to every episode
-        sampler, goals, options = "uniform", knowledge.goals_with(config.goal), {"goal": config.goal}
+    run = RunConfig.from_file(config.config) if config.config is not None else RunConfig()
+    agents = parse_agents(config.agents)
+    evaluation = evaluate_run(
+        run,
+        agents,
+        out=config.out,
+        episodes=config.episodes,
+        workers=config.workers,
+        n_envs=config.n_envs,
+        llm=config.llm,
+        progress=config.progress,
+    )
+    for setting, summaries in evaluation.items():
+        print(f"\n### {setting}\n{markdown_table(summaries)}")
+        by_kind = {f"{a} / {k}": s for a, summary in summaries.items() for k, s in summary["by_kind"].items()}
+        print(f"\nby goal kind:\n{markdown_table(by_kind)}")
+    return evaluation
 
-    def make_env() -> gym.Env:
-        return knowledge.make_env(
-            config.env,
-            goals=goals,
-            text=True,
-            describer=config.describer,
-            goal_sampler=sampler,
-            max_steps=config.max_steps,
-        )
 
-    seeds = [config.seed + i for i in range(config.episodes)]
-    summaries: dict[str, Any] = {}
-    episodes: dict[str, Any] = {}
-    for name in config.agents:
-        envs = [make_env() for _ in range(min(config.n_envs, len(seeds)))]
-        agent = build_agent(name, envs, config)
+def evaluate_run(
+    run: Any,
+    agents: Mapping[str, str],
+    *,
+    out: Path | None = None,
+    episodes: int | None = None,
+    workers: int = 1,
+    n_envs: int = 8,
+    llm: LLMConfig | None = None,
+    progress: bool = True,
+) -> dict[str, dict[str, Any]]:
+    """Every agent on every episode of ``run``'s protocol; returns ``{setting: {agent: summary}}`` for every agent of
+    the folder (those of earlier calls too), also written to ``out/summary.json``.
+
+    Episodes already recorded in ``out`` are not rerun; agents can be added to an existing folder. Agents that
+    know only the training goals (``q-table``) skip the settings with test goals.
+
+    Args:
+        run: a :class:`~teduo_gym.pipeline.RunConfig`: the protocol, the acting text and the run's own agents.
+        agents: name -> spec (see :func:`~teduo_gym.evaluation.agents.build_agent`).
+        out: the evaluation folder (default: ``RUN_OUT/evaluation-<fingerprint>-<text>``).
+        episodes: episodes per setting (default ``run.eval_episodes``).
+        workers: processes; each builds its own environments and agent and runs a share of the episodes.
+        n_envs: environments per process.
+        llm: the model of the ``llm`` agent (default: ``run.llm``).
+        progress: show a progress bar per agent.
+
+    Raises:
+        ValueError: ``out`` holds an evaluation of another protocol or text, or gives a name another spec.
+    """
+    if workers < 1 or n_envs < 1:
+        raise ValueError(f"workers ({workers}) and n_envs ({n_envs}) must be >= 1")
+    protocol = Protocol.from_run_config(run, episodes)
+    out = Path(out) if out is not None else Path(run.out) / f"evaluation-{protocol.fingerprint()[:8]}-{run.text}"
+    context = AgentContext(run, protocol, llm or run.llm)
+    folder_agents = _claim(out, protocol, run.text, {n: agent_identity(spec, context) for n, spec in agents.items()})
+    specs = protocol.episode_specs()
+    summary_path = out / "summary.json"
+    seconds: dict[str, float] = (
+        json.loads(summary_path.read_text())["results"]["seconds"] if summary_path.exists() else {}
+    )
+    for name, spec in agents.items():
+        wanted = [e for e in specs if not (train_goals_only(spec) and e.setting.endswith("test goals"))]
+        log = EpisodeLog(out / "episodes" / f"{_slug(name)}.jsonl", name)
+        todo = [e for e in wanted if e.index not in log.read(specs)]
+        if not todo:
+            continue
         start = time.perf_counter()
-        results = run_episodes(
-            agent,
-            envs,
-            seeds,
-            state_key=knowledge.state_key,
-            deterministic=not config.stochastic,
-            reset_options=options,
-            progress=f"{name}" if config.progress else False,
-        )
-        seconds = time.perf_counter() - start
-        summaries[name] = {
-            **summarize(results),
-            "seconds": seconds,
-            "steps_per_second": _rate(results, seconds),
-        }
-        episodes[name] = results
-        for env in envs:
-            env.close()
-    print("\n" + markdown_table(summaries))
-    write_record(config.out, config, {"summary": summaries, "episodes": episodes, "seeds": seeds})
-    print(f"\nwrote {config.out}")
-    return summaries
+        parts = [todo[w::workers] for w in range(min(workers, len(todo)))]
+        jobs = [_Job(context, name, spec, part, n_envs, log.path, len(parts)) for part in parts]
+        with tqdm(total=len(wanted), initial=len(wanted) - len(todo), desc=name, disable=not progress) as bar:
+            if len(jobs) == 1:
+                _run_job(jobs[0], bar.update)
+            else:
+                with ProcessPoolExecutor(len(jobs), mp_context=get_context("spawn")) as pool:
+                    for done in pool.map(_run_job, jobs):
+                        bar.update(done)
+        seconds[name] = round(seconds.get(name, 0.0) + time.perf_counter() - start, 2)
+    evaluation: dict[str, dict[str, Any]] = {setting: {} for setting in dict.fromkeys(e.setting for e in specs)}
+    for name in folder_agents:  # every agent of the folder, those of earlier calls too
+        records = EpisodeLog(out / "episodes" / f"{_slug(name)}.jsonl", name).read(specs)
+        for setting, summary in summarize_records(records[i] for i in sorted(records)).items():
+            evaluation[setting][name] = summary
+    evaluation = {setting: found for setting, found in evaluation.items() if found}
+    results = {
+        "protocol": dataclasses.asdict(protocol),
+        "fingerprint": protocol.fingerprint(),
+        "text": run.text,
+        "agents": folder_agents,
+        "seconds": seconds,
+        "evaluation": evaluation,
+    }
+    write_record(out / "summary.json", {"run": run, "workers": workers, "n_envs": n_envs, "llm": llm}, results)
+    return evaluation
 
 
-def _rate(results: Sequence[Any], seconds: float) -> float:
-    return sum(r.length for r in results) / seconds if seconds > 0 else 0.0
+@dataclass(frozen=True)
+class _Job:
+    context: AgentContext
+    name: str
+    spec: str
+    episodes: list[EpisodeSpec]
+    n_envs: int
+    log: Path
+    processes: int
+
+
+def _run_job(job: _Job, advance: Any = None) -> int:
+    """Play ``job.episodes`` with a new agent, saving each as it ends; returns how many were played."""
+    if job.processes > 1:  # share the cores between the processes
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // job.processes))
+    describer = acting_text(job.context) if reads_text(job.spec) else None
+    envs = [job.context.protocol.make_env(describer) for _ in range(min(job.n_envs, len(job.episodes)))]
+    agent = build_agent(job.spec, envs, job.context)
+    log = EpisodeLog(job.log, job.name)
+
+    def save(position: int, result: Any) -> None:
+        log.append(job.episodes[position], result)
+        if advance is not None:
+            advance(1)
+
+    from teduo_gym.envs.babyai.actions import state_key
+
+    run_episodes(
+        agent,
+        envs,
+        [e.layout_seed for e in job.episodes],
+        state_key=state_key,
+        reset_options=[{"goal": e.goal} for e in job.episodes],
+        progress=False,
+        on_result=save,
+    )
+    for env in envs:
+        env.close()
+    return len(job.episodes)
+
+
+def _claim(out: Path, protocol: Protocol, text: str, agents: Mapping[str, str]) -> dict[str, str]:
+    """Write ``out/protocol.json``, or check that the one there is this protocol's and that its agents of the same
+    names are the same agents (``agents``: name -> identity); new agents are added. Returns every agent of the
+    folder (name -> identity)."""
+    path = out / "protocol.json"
+    mine = {"fingerprint": protocol.fingerprint(), "text": text, "protocol": to_jsonable(protocol)}
+    known: dict[str, str] = {}
+    if path.exists():
+        try:
+            saved = json.loads(path.read_text())
+            theirs = {k: saved[k] for k in ("fingerprint", "text")}
+            known = dict(saved["agents"])
+        except (ValueError, KeyError, TypeError) as err:
+            raise ValueError(f"{path} is not an evaluation's protocol file ({err}): choose another --out") from err
+        if theirs != {k: mine[k] for k in theirs}:
+            raise ValueError(
+                f"{out} holds an evaluation of another protocol ({theirs}); this config gives "
+                f"{ {k: mine[k] for k in theirs} }: choose another --out, or delete that folder"
+            )
+        clashes = {n: (known[n], s) for n, s in agents.items() if n in known and known[n] != s}
+        if clashes:
+            raise ValueError(
+                f"{out} already holds agents of these names with other specs (saved, given): {clashes}; give the new "
+                "agents other names (NAME=SPEC)"
+            )
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    folder_agents = {**known, **agents}
+    tmp.write_text(json.dumps({**mine, "agents": folder_agents}, indent=1))
+    os.replace(tmp, path)
+    return folder_agents
+
+
+def _saved_seconds(path: Path) -> dict[str, float]:
+    """The wall time of each agent recorded by earlier calls (none yet, or an unreadable summary: it is rewritten)."""
+    try:
+        return dict(json.loads(path.read_text())["results"]["seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)

@@ -47,6 +47,7 @@ def run_episodes(
     deterministic: bool = True,
     reset_options: dict[str, Any] | Sequence[dict[str, Any] | None] | None = None,
     progress: bool | str = True,
+    on_result: Callable[[int, EpisodeResult], None] | None = None,
 ) -> list[EpisodeResult]:
     """Play one episode per seed with ``agent`` and return their results, in seed order.
 
@@ -72,6 +73,7 @@ def run_episodes(
         deterministic: passed to ``predict``.
         reset_options: passed to every ``reset`` (e.g. ``{"goal": "go to the red ball"}``), or one per seed.
         progress: show a progress bar (a string is used as its description).
+        on_result: called with ``(position in seeds, result)`` as each episode ends (e.g. to save it at once).
     """
     if not seeds:
         return []
@@ -121,6 +123,8 @@ def run_episodes(
                     results[episode] = EpisodeResult(
                         int(seeds[episode]), goals[s], success, int(length), int(invalid), float(total)
                     )
+                    if on_result is not None:
+                        on_result(episode, results[episode])
                     bar.update()
                     assign(s)
     return [results[i] for i in range(len(seeds))]

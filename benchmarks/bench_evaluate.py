@@ -1,0 +1,74 @@
+"""Evaluation throughput: ours vs Stable-Baselines3's `evaluate_policy`, and 1 vs 2 processes, in one run.
+
+    python benchmarks/bench_evaluate.py --episodes 32
+
+Rows (episodes per second on the same BabyAI-GoToLocal episodes, 64-step cap):
+- the embedded SmolLM2 agent: SB3's `evaluate_policy` on a `DummyVecEnv` of 8 numeric envs (the agent describes
+  each observation itself) vs our `run_episodes` on 8 text envs (one batched LLM call per step);
+- the BabyAI bot in `evaluate_run` on the TEDUO protocol, everything saved per episode: 1 process vs 2.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import tyro
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.evaluation import evaluate_policy
+
+from teduo_gym.agents import LLMAgent
+from teduo_gym.envs.babyai import make_babyai_env
+from teduo_gym.evaluation import run_episodes
+from teduo_gym.evaluation.evaluate import evaluate_run
+from teduo_gym.llm import TransformersBackend
+from teduo_gym.pipeline import RunConfig
+
+
+@dataclass(frozen=True)
+class Args:
+    #: episodes per row.
+    episodes: int = 32
+    #: environments side by side.
+    n_envs: int = 8
+
+
+def timed(fn, *args, **kwargs) -> float:
+    start = time.perf_counter()
+    fn(*args, **kwargs)
+    return time.perf_counter() - start
+
+
+def main(args: Args) -> None:
+    env_id, cap = "BabyAI-GoToLocal-v0", 64
+    backend = TransformersBackend()
+    rows: list[tuple[str, float]] = []
+
+    vec_env = make_vec_env(lambda: make_babyai_env(env_id, text=False, max_steps=cap), n_envs=args.n_envs, seed=0)
+    sb3_agent = LLMAgent.for_env(vec_env, backend)
+    seconds = timed(evaluate_policy, sb3_agent, vec_env, n_eval_episodes=args.episodes)
+    rows.append(("LLM agent, SB3 evaluate_policy (8 numeric envs)", args.episodes / seconds))
+
+    envs = [make_babyai_env(env_id, max_steps=cap) for _ in range(args.n_envs)]
+    agent = LLMAgent.for_env(envs[0], backend)
+    seconds = timed(run_episodes, agent, envs, list(range(args.episodes)), progress=False)
+    rows.append(("LLM agent, teduo run_episodes (8 text envs)", args.episodes / seconds))
+
+    run = RunConfig(out=Path(tempfile.mkdtemp()), layouts=20, test_layouts=10, eval_episodes=args.episodes)
+    for workers in (1, 2):
+        out = Path(tempfile.mkdtemp()) / "eval"
+        seconds = timed(evaluate_run, run, {"bot": "bot"}, out=out, workers=workers, progress=False)
+        rows.append((f"bot, evaluate_run on the protocol, {workers} process(es)", 4 * args.episodes / seconds))
+
+    print(f"{env_id}, {args.episodes} episodes per row (x4 settings for evaluate_run), step cap {cap}\n")
+    print("| row | episodes/s | ratio to the row above |")
+    print("|---|---|---|")
+    for i, (name, rate) in enumerate(rows):
+        ratio = f"{rate / rows[i - 1][1]:.2f}" if i % 2 else "1.00"
+        print(f"| {name} | {rate:.2f} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main(tyro.cli(Args))

@@ -1,0 +1,118 @@
+"""`evaluate_run` on real minigrid: per-episode records, resume, parallel processes, bad folders and agents."""
+
+import json
+
+import pytest
+
+from teduo_gym.evaluation.episodes import EpisodeLog
+from teduo_gym.evaluation.evaluate import evaluate_run
+from teduo_gym.evaluation.protocol import EpisodeSpec, Protocol
+from teduo_gym.evaluation.rollout import EpisodeResult
+from teduo_gym.pipeline import RunConfig
+
+AGENTS = {"random": "random", "bot": "bot"}
+
+
+def tiny(tmp_path, **changes) -> RunConfig:
+    settings = dict(layouts=3, test_layouts=2, train_goals=10, test_goals=6, eval_episodes=4, max_steps=20)
+    return RunConfig(out=tmp_path / "run", **{**settings, **changes})
+
+
+def read_log(folder, agent):
+    return (folder / "episodes" / f"{agent}.jsonl").read_text().splitlines()
+
+
+def test_records_every_episode_and_summarizes_by_setting_and_kind(tmp_path):
+    config = tiny(tmp_path)
+    out = tmp_path / "eval"
+    evaluation = evaluate_run(config, AGENTS, out=out, progress=False)
+    specs = Protocol.from_run_config(config).episode_specs()
+    for agent in AGENTS:
+        records = [json.loads(line) for line in read_log(out, agent)]
+        assert sorted(r["index"] for r in records) == [e.index for e in specs]
+    assert set(evaluation) == {e.setting for e in specs}
+    for agents in evaluation.values():
+        assert agents["bot"]["success_rate"] == 1.0  # the bot solves every feasible goal: the episodes are sound
+        assert agents["random"]["episodes"] == 4
+        assert sum(s["episodes"] for s in agents["random"]["by_kind"].values()) == 4
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["results"]["evaluation"] == evaluation
+    assert summary["results"]["fingerprint"] == Protocol.from_run_config(config).fingerprint()
+    assert summary["config"]["run"]["seed"] == 0 and summary["versions"]["minigrid"] != "missing"
+
+
+def test_a_rerun_resumes_and_never_reruns_finished_episodes(tmp_path):
+    config, out = tiny(tmp_path), tmp_path / "eval"
+    first = evaluate_run(config, AGENTS, out=out, progress=False)
+    full = read_log(out, "bot")
+    evaluate_run(config, AGENTS, out=out, progress=False)
+    assert read_log(out, "bot") == full  # nothing appended: every episode was done
+    # an interruption: half the episodes saved, the last line cut short by the kill
+    kept = full[: len(full) // 2]
+    (out / "episodes" / "bot.jsonl").write_text("\n".join(kept) + "\n" + full[-1][:17])
+    again = evaluate_run(config, AGENTS, out=out, progress=False)
+    lines = read_log(out, "bot")
+    assert lines[: len(kept)] == kept and len([line for line in lines if line.endswith("}")]) == len(full)
+    assert again["train layouts / train goals"]["bot"] == first["train layouts / train goals"]["bot"]
+
+
+def test_parallel_processes_give_the_same_records(tmp_path):
+    config = tiny(tmp_path)
+    one = evaluate_run(config, {"bot": "bot"}, out=tmp_path / "one", progress=False)
+    two = evaluate_run(config, {"bot": "bot"}, out=tmp_path / "two", workers=2, n_envs=2, progress=False)
+    assert one == two
+    rows = {json.dumps(json.loads(line), sort_keys=True) for line in read_log(tmp_path / "two", "bot")}
+    assert rows == {json.dumps(json.loads(line), sort_keys=True) for line in read_log(tmp_path / "one", "bot")}
+
+
+def test_a_folder_of_another_config_is_refused_and_kept(tmp_path):
+    out = tmp_path / "eval"
+    evaluate_run(tiny(tmp_path), {"random": "random"}, out=out, progress=False)
+    before = read_log(out, "random")
+    with pytest.raises(ValueError, match="another protocol"):
+        evaluate_run(tiny(tmp_path, eval_episodes=5), {"random": "random"}, out=out, progress=False)
+    with pytest.raises(ValueError, match="other specs"):
+        evaluate_run(tiny(tmp_path), {"random": "bot"}, out=out, progress=False)
+    assert read_log(out, "random") == before
+
+
+def test_corrupt_or_foreign_logs_are_named(tmp_path):
+    spec = EpisodeSpec(0, "train layouts / train goals", 5, "go to a ball", "go to")
+    log = EpisodeLog(tmp_path / "a.jsonl", "a")
+    log.append(spec, EpisodeResult(5, "go to a ball", True, 3, 0, 1.0))
+    log.path.write_text("not json\n" + log.path.read_text())
+    with pytest.raises(ValueError, match=r"a.jsonl:1 is not a JSON record"):
+        log.read([spec])
+    other = EpisodeSpec(0, "train layouts / train goals", 6, "go to a ball", "go to")
+    log.path.write_text("")
+    log.append(spec, EpisodeResult(5, "go to a ball", True, 3, 0, 1.0))
+    with pytest.raises(ValueError, match="another config"):
+        log.read([other])
+
+
+def test_agents_that_are_not_models_are_named(tmp_path):
+    config = tiny(tmp_path)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(FileNotFoundError, match="not a saved LLMAgent"):
+        evaluate_run(config, {"x": str(tmp_path / "empty")}, out=tmp_path / "e1", progress=False)
+    with pytest.raises(ValueError, match="neither a directory saved by LLMAgent"):
+        evaluate_run(config, {"x": str(tmp_path / "notes.txt")}, out=tmp_path / "e2", progress=False)
+    with pytest.raises(FileNotFoundError, match="no fine-tuned agent yet"):
+        evaluate_run(config, {"tuned": "fine-tuned"}, out=tmp_path / "e3", progress=False)
+    with pytest.raises(FileNotFoundError, match="labels of a finished run"):
+        evaluate_run(config, {"q": "q-table"}, out=tmp_path / "e4", progress=False)
+
+
+def test_an_openai_compatible_server_is_an_agent_like_the_local_model(tmp_path, embedded_backend):
+    """The `llm` agent through a real loopback server plays the same episodes as the same model in-process."""
+    from teduo_gym.llm import LLMConfig, LLMServer
+
+    config = tiny(tmp_path, eval_episodes=1, max_steps=5)
+    local = evaluate_run(config, {"llm": "llm"}, out=tmp_path / "local", n_envs=2, progress=False)
+    with LLMServer(embedded_backend) as server:
+        served = LLMConfig(backend="openai", base_url=server.url, model=embedded_backend.name)
+        remote = evaluate_run(config, {"llm": "llm"}, out=tmp_path / "remote", llm=served, n_envs=2, progress=False)
+    strip = lambda rows: sorted((r["index"], r["success"], r["length"]) for r in map(json.loads, rows))  # noqa: E731
+    assert strip(read_log(tmp_path / "remote", "llm")) == strip(read_log(tmp_path / "local", "llm"))
+    assert local == remote
