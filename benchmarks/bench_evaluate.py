@@ -2,7 +2,8 @@
 
     python benchmarks/bench_evaluate.py --episodes 32
 
-Rows (episodes per second on the same BabyAI-GoToLocal episodes, 64-step cap):
+Rows (environment steps per second, which does not depend on how long the episodes happen to be; BabyAI-GoToLocal,
+64-step cap):
 - the embedded SmolLM2 agent: SB3's `evaluate_policy` on a `DummyVecEnv` of 8 numeric envs (the agent describes
   each observation itself) vs our `run_episodes` on 8 text envs (one batched LLM call per step);
 - the BabyAI bot in `evaluate_run` on the TEDUO protocol, everything saved per episode: 1 process vs 2.
@@ -14,6 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import tyro
 from stable_baselines3.common.env_util import make_vec_env
@@ -35,10 +37,10 @@ class Args:
     n_envs: int = 8
 
 
-def timed(fn, *args, **kwargs) -> float:
+def timed(fn, *args, **kwargs) -> tuple[float, Any]:
     start = time.perf_counter()
-    fn(*args, **kwargs)
-    return time.perf_counter() - start
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - start, result
 
 
 def main(args: Args) -> None:
@@ -48,22 +50,25 @@ def main(args: Args) -> None:
 
     vec_env = make_vec_env(lambda: make_babyai_env(env_id, text=False, max_steps=cap), n_envs=args.n_envs, seed=0)
     sb3_agent = LLMAgent.for_env(vec_env, backend)
-    seconds = timed(evaluate_policy, sb3_agent, vec_env, n_eval_episodes=args.episodes)
-    rows.append(("LLM agent, SB3 evaluate_policy (8 numeric envs)", args.episodes / seconds))
+    seconds, (_, lengths) = timed(
+        evaluate_policy, sb3_agent, vec_env, n_eval_episodes=args.episodes, return_episode_rewards=True
+    )
+    rows.append(("LLM agent, SB3 evaluate_policy (8 numeric envs)", sum(lengths) / seconds))
 
     envs = [make_babyai_env(env_id, max_steps=cap) for _ in range(args.n_envs)]
     agent = LLMAgent.for_env(envs[0], backend)
-    seconds = timed(run_episodes, agent, envs, list(range(args.episodes)), progress=False)
-    rows.append(("LLM agent, teduo run_episodes (8 text envs)", args.episodes / seconds))
+    seconds, results = timed(run_episodes, agent, envs, list(range(args.episodes)), progress=False)
+    rows.append(("LLM agent, teduo run_episodes (8 text envs)", sum(r.length for r in results) / seconds))
 
     run = RunConfig(out=Path(tempfile.mkdtemp()), layouts=20, test_layouts=10, eval_episodes=args.episodes)
     for workers in (1, 2):
         out = Path(tempfile.mkdtemp()) / "eval"
-        seconds = timed(evaluate_run, run, {"bot": "bot"}, out=out, workers=workers, progress=False)
-        rows.append((f"bot, evaluate_run on the protocol, {workers} process(es)", 4 * args.episodes / seconds))
+        seconds, evaluation = timed(evaluate_run, run, {"bot": "bot"}, out=out, workers=workers, progress=False)
+        steps = sum(s["bot"]["mean_length"] * s["bot"]["episodes"] for s in evaluation.values())
+        rows.append((f"bot, evaluate_run on the protocol, {workers} process(es)", steps / seconds))
 
     print(f"{env_id}, {args.episodes} episodes per row (x4 settings for evaluate_run), step cap {cap}\n")
-    print("| row | episodes/s | ratio to the row above |")
+    print("| row | steps/s | ratio to the row above |")
     print("|---|---|---|")
     for i, (name, rate) in enumerate(rows):
         ratio = f"{rate / rows[i - 1][1]:.2f}" if i % 2 else "1.00"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import tyro
 
-from teduo_gym.baselines.sb3 import SB3Config, train_sb3
+from teduo_gym.baselines.config import SB3Config
 from teduo_gym.datasets.collect import CollectConfig, collect
 from teduo_gym.evaluation.balrog import BalrogConfig, balrog
 from teduo_gym.evaluation.compare import CompareConfig, compare
@@ -100,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         elif isinstance(config, EvaluateConfig):
             evaluate(config)
         elif isinstance(config, SB3Config):
+            from teduo_gym.baselines.sb3 import train_sb3
+
             print(f"wrote {train_sb3(config)}")
         elif isinstance(config, CompareConfig):
             print(f"wrote {compare(config)}")

@@ -1,6 +1,7 @@
 """Stable-Baselines3 baselines trained on a TEDUO protocol's training layouts and goals (``teduo baseline sb3``).
 
-- :class:`SB3Config` -- what to train (``--algo``, ``--steps``, ...), where it writes, how often it checkpoints.
+- :class:`~teduo_gym.baselines.config.SB3Config` (``config.py``) -- what to train, where it writes, how often it
+  checkpoints.
 - :func:`train_sb3` -- train, resume or find finished one baseline; it writes ``model.zip``, :data:`RECORD` and
   :data:`CURVE` into its folder.
 - :class:`TrainingResets` -- an environment whose every reset is a training layout with a feasible training goal.
@@ -20,9 +21,8 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
@@ -33,6 +33,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.env_util import make_vec_env
 
+from teduo_gym.baselines.config import SB3Config
 from teduo_gym.envs.babyai import feasible_goals
 from teduo_gym.records import to_jsonable, write_record
 
@@ -94,47 +95,6 @@ _WINDOW = 100
 _TORCH_THREADS = 1
 #: what must match between a run folder's record and a config for the config to continue (or reuse) it.
 _IDENTITY = ("algo", "steps", "n_envs", "seed", "hyperparameters", "protocol_fingerprint")
-
-
-@dataclass(frozen=True)
-class SB3Config:
-    """A Stable-Baselines3 baseline trained on the training layouts and goals of a TEDUO protocol.
-
-    Example:
-        >>> SB3Config(algo="dqn", steps=2000).n_envs_used
-        1
-    """
-
-    #: a ``teduo run`` JSON config whose protocol (layouts, goal split, step cap) the baseline trains on; None
-    #: for RunConfig's defaults.
-    config: Path | None = None
-    #: "ppo", or "dqn" with Hindsight Experience Replay (HerReplayBuffer, "future" goals).
-    algo: Literal["ppo", "dqn"] = "ppo"
-    #: the budget of environment steps (PPO finishes its last rollout, so it may take a few more).
-    steps: int = 50_000
-    #: environments stepped side by side by PPO (DQN uses 1).
-    n_envs: int = 4
-    #: seeds the model and the layouts and goals of the training resets.
-    seed: int = 0
-    #: where the run writes; None for <RunConfig.out>/baselines/<algo>-<steps>.
-    out: Path | None = None
-    #: save a checkpoint after about every this many environment steps (at the next rollout boundary); a rerun
-    #: of an interrupted run resumes from the latest one.
-    checkpoint_every: int = 10_000
-    #: show a progress bar.
-    progress: bool = True
-
-    def __post_init__(self) -> None:
-        if self.algo not in _ALGOS:
-            raise ValueError(f"algo={self.algo!r}: expected one of {sorted(_ALGOS)}")
-        for name in ("steps", "n_envs", "checkpoint_every"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-
-    @property
-    def n_envs_used(self) -> int:
-        """The number of environments actually stepped: ``n_envs`` for PPO, 1 for DQN."""
-        return self.n_envs if self.algo == "ppo" else 1
 
 
 class TrainingResets(gym.Wrapper, gym.utils.RecordConstructorArgs):

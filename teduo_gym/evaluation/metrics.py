@@ -88,7 +88,7 @@ def summarize(results: Sequence[EpisodeResult]) -> dict[str, Any]:
         "success_rate": successes / n if n else 0.0,
         "success_ci95": [low, high],
         "mean_length": float(lengths.mean()) if n else 0.0,
-        "length_ci95": list(mean_interval(lengths)),
+        "length_ci95": [max(0.0, bound) for bound in mean_interval(lengths)],  # lengths are never negative
         "invalid_action_rate": float(invalid.sum() / steps) if steps else 0.0,
         "invalid_action_ci95": list(ratio_interval(invalid, lengths)),
     }
