@@ -268,7 +268,7 @@ def _agents(evaluations: Sequence[_Evaluation]) -> dict[str, tuple[_Evaluation, 
 
 
 def _describe(ev: _Evaluation) -> dict[str, Any]:
-    keys = ("protocol", "fingerprint", "text", "agents")
+    keys = ("protocol", "fingerprint", "text", "actions", "agents")
     return {
         "folder": str(ev.folder),
         "label": ev.label,
@@ -367,7 +367,7 @@ def _protocol_lines(ev: _Evaluation) -> list[str]:
         f"### `{ev.label}` ({ev.folder})",
         "",
         f"- environment `{p.get('env', '?')}`, protocol fingerprint `{results.get('fingerprint', '?')}`, "
-        f"state text `{results.get('text', '?')}`",
+        f"state text `{results.get('text', '?')}`, {results.get('actions', 'greedy')} actions",
         f"- layouts: train {_preview(p.get('train_layouts', []))}; test {_preview(p.get('test_layouts', []))}",
         f"- goals: train {_preview(goals['train_goals'], 3)}; test {_preview(goals['test_goals'], 3)}",
         f"- {p.get('episodes', '?')} episodes per setting, step cap {p.get('max_steps', '?')}, "

@@ -6,10 +6,10 @@
   episodes for all, saved as they end (an interrupted evaluation resumes), in parallel processes if asked.
 - :data:`PIPELINE_AGENTS` -- the agents ``teduo run`` compares.
 
-An evaluation folder holds ``protocol.json`` (the protocol, its fingerprint, the acting text and each agent's
-spec), ``episodes/<agent>.jsonl`` (one record per finished episode) and ``summary.json`` (config, seeds, versions
-and, per setting and agent, success rate with its 95% interval, mean length and invalid-action rate, each also by
-goal kind).
+An evaluation folder holds ``protocol.json`` (the protocol, its fingerprint, the acting text, greedy or sampled
+actions, and what each agent name stands for), ``episodes/<agent>.jsonl`` (one record per finished episode) and
+``summary.json`` (config, seeds, versions and, per setting and agent, success rate, mean length and invalid-action
+rate with their 95% intervals, each also by goal kind).
 """
 
 from __future__ import annotations
@@ -73,10 +73,13 @@ class EvaluateConfig:
     workers: int = 1
     #: environments each process runs side by side (an LLM scores them in one batch).
     n_envs: int = 8
-    #: the evaluation folder (default: RUN_OUT/evaluation-<protocol fingerprint>-<text>).
+    #: the evaluation folder (default: RUN_OUT/evaluation-<protocol fingerprint>-<text>[-sampled]).
     out: Path | None = None
     #: the LLM of the 'llm' agent.
     llm: LLMConfig = field(default_factory=LLMConfig)
+    #: sample actions from each agent's distribution instead of taking the most likely one (a folder holds one or
+    #: the other).
+    stochastic: bool = False
     #: show progress bars.
     progress: bool = True
 
@@ -95,6 +98,7 @@ def evaluate(config: EvaluateConfig) -> dict[str, Any]:
         workers=config.workers,
         n_envs=config.n_envs,
         llm=config.llm,
+        deterministic=not config.stochastic,
         progress=config.progress,
     )
     for setting, summaries in evaluation.items():
@@ -113,6 +117,7 @@ def evaluate_run(
     workers: int = 1,
     n_envs: int = 8,
     llm: LLMConfig | None = None,
+    deterministic: bool = True,
     progress: bool = True,
 ) -> dict[str, dict[str, Any]]:
     """Every agent on every episode of ``run``'s protocol; returns ``{setting: {agent: summary}}`` for every agent of
@@ -124,22 +129,26 @@ def evaluate_run(
     Args:
         run: a :class:`~teduo_gym.pipeline.RunConfig`: the protocol, the acting text and the run's own agents.
         agents: name -> spec (see :func:`~teduo_gym.evaluation.agents.build_agent`).
-        out: the evaluation folder (default: ``RUN_OUT/evaluation-<fingerprint>-<text>``).
+        out: the evaluation folder (default: ``RUN_OUT/evaluation-<fingerprint>-<text>[-sampled]``).
         episodes: episodes per setting (default ``run.eval_episodes``).
         workers: processes; each builds its own environments and agent and runs a share of the episodes.
         n_envs: environments per process.
         llm: the model of the ``llm`` agent (default: ``run.llm``).
+        deterministic: every agent takes its most likely action (SB3's convention); ``False`` samples.
         progress: show a progress bar per agent.
 
     Raises:
-        ValueError: ``out`` holds an evaluation of another protocol or text, or gives a name another spec.
+        ValueError: ``out`` holds an evaluation of another protocol, text or action mode, or gives a name another
+            agent.
     """
     if workers < 1 or n_envs < 1:
         raise ValueError(f"workers ({workers}) and n_envs ({n_envs}) must be >= 1")
     protocol = Protocol.from_run_config(run, episodes)
-    out = Path(out) if out is not None else Path(run.out) / f"evaluation-{protocol.fingerprint()[:8]}-{run.text}"
+    mode = {"text": run.text, "actions": "greedy" if deterministic else "sampled"}
+    default = f"evaluation-{protocol.fingerprint()[:8]}-{run.text}" + ("" if deterministic else "-sampled")
+    out = Path(out) if out is not None else Path(run.out) / default
     context = AgentContext(run, protocol, llm or run.llm)
-    folder_agents = _claim(out, protocol, run.text, {n: agent_identity(spec, context) for n, spec in agents.items()})
+    folder_agents = _claim(out, protocol, mode, {n: agent_identity(spec, context) for n, spec in agents.items()})
     specs = protocol.episode_specs()
     summary_path = out / "summary.json"
     seconds: dict[str, float] = (
@@ -153,7 +162,7 @@ def evaluate_run(
             continue
         start = time.perf_counter()
         parts = [todo[w::workers] for w in range(min(workers, len(todo)))]
-        jobs = [_Job(context, name, spec, part, n_envs, log.path, len(parts)) for part in parts]
+        jobs = [_Job(context, name, spec, part, n_envs, log.path, len(parts), deterministic) for part in parts]
         with tqdm(total=len(wanted), initial=len(wanted) - len(todo), desc=name, disable=not progress) as bar:
             if len(jobs) == 1:
                 _run_job(jobs[0], bar.update)
@@ -171,7 +180,7 @@ def evaluate_run(
     results = {
         "protocol": dataclasses.asdict(protocol),
         "fingerprint": protocol.fingerprint(),
-        "text": run.text,
+        **mode,
         "agents": folder_agents,
         "seconds": seconds,
         "evaluation": evaluation,
@@ -189,6 +198,7 @@ class _Job:
     n_envs: int
     log: Path
     processes: int
+    deterministic: bool
 
 
 def _run_job(job: _Job, advance: Any = None) -> int:
@@ -215,6 +225,7 @@ def _run_job(job: _Job, advance: Any = None) -> int:
         [e.layout_seed for e in job.episodes],
         state_key=state_key,
         reset_options=[{"goal": e.goal} for e in job.episodes],
+        deterministic=job.deterministic,
         progress=False,
         on_result=save,
     )
@@ -223,17 +234,17 @@ def _run_job(job: _Job, advance: Any = None) -> int:
     return len(job.episodes)
 
 
-def _claim(out: Path, protocol: Protocol, text: str, agents: Mapping[str, str]) -> dict[str, str]:
+def _claim(out: Path, protocol: Protocol, mode: Mapping[str, str], agents: Mapping[str, str]) -> dict[str, str]:
     """Write ``out/protocol.json``, or check that the one there is this protocol's and that its agents of the same
     names are the same agents (``agents``: name -> identity); new agents are added. Returns every agent of the
     folder (name -> identity)."""
     path = out / "protocol.json"
-    mine = {"fingerprint": protocol.fingerprint(), "text": text, "protocol": to_jsonable(protocol)}
+    mine = {"fingerprint": protocol.fingerprint(), **mode, "protocol": to_jsonable(protocol)}
     known: dict[str, str] = {}
     if path.exists():
         try:
             saved = json.loads(path.read_text())
-            theirs = {k: saved[k] for k in ("fingerprint", "text")}
+            theirs = {k: saved[k] for k in ("fingerprint", *mode)}
             known = dict(saved["agents"])
         except (ValueError, KeyError, TypeError) as err:
             raise ValueError(f"{path} is not an evaluation's protocol file ({err}): choose another --out") from err

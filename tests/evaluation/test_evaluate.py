@@ -71,6 +71,8 @@ def test_a_folder_of_another_config_is_refused_and_kept(tmp_path):
     before = read_log(out, "random")
     with pytest.raises(ValueError, match="another protocol"):
         evaluate_run(tiny(tmp_path, eval_episodes=5), {"random": "random"}, out=out, progress=False)
+    with pytest.raises(ValueError, match="'actions': 'greedy'"):  # sampled actions go to another folder
+        evaluate_run(tiny(tmp_path), {"random": "random"}, out=out, deterministic=False, progress=False)
     with pytest.raises(ValueError, match="other specs"):
         evaluate_run(tiny(tmp_path), {"random": "bot"}, out=out, progress=False)
     assert read_log(out, "random") == before
@@ -116,3 +118,13 @@ def test_an_openai_compatible_server_is_an_agent_like_the_local_model(tmp_path, 
     strip = lambda rows: sorted((r["index"], r["success"], r["length"]) for r in map(json.loads, rows))  # noqa: E731
     assert strip(read_log(tmp_path / "remote", "llm")) == strip(read_log(tmp_path / "local", "llm"))
     assert local == remote
+
+
+def test_sampled_actions_have_their_own_default_folder(tmp_path):
+    config = tiny(tmp_path, eval_episodes=1)
+    evaluate_run(config, {"bot": "bot"}, deterministic=False, progress=False)
+    evaluate_run(config, {"bot": "bot"}, progress=False)
+    folders = sorted(p.name for p in (tmp_path / "run").glob("evaluation-*"))
+    assert len(folders) == 2 and folders[1].endswith("-abstract-sampled") and folders[0].endswith("-abstract")
+    saved = json.loads((tmp_path / "run" / folders[1] / "summary.json").read_text())["results"]
+    assert saved["actions"] == "sampled" and saved["text"] == "abstract"
