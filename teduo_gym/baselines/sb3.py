@@ -34,7 +34,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.env_util import make_vec_env
 
 from teduo_gym.baselines.config import SB3Config
-from teduo_gym.envs.babyai import feasible_goals
+from teduo_gym.envs.babyai import feasible_by_layout
 from teduo_gym.records import to_jsonable, write_record
 
 if TYPE_CHECKING:
@@ -128,13 +128,10 @@ class TrainingResets(gym.Wrapper, gym.utils.RecordConstructorArgs):
         gym.utils.RecordConstructorArgs.__init__(self, layouts=tuple(layouts), goals=tuple(goals))
         gym.Wrapper.__init__(self, env)
         goals = list(goals)
+        # without goals nothing is probed; with some, any goal serves the probing resets: the layout is what counts
+        feasible = feasible_by_layout(env, layouts, goals, options={"goal": goals[0]}) if goals else {}
         #: each usable training layout -> the training goals feasible in it.
-        self.goals_by_layout: dict[int, tuple[str, ...]] = {}
-        for layout in layouts if goals else ():
-            env.reset(seed=int(layout), options={"goal": goals[0]})  # any goal: the layout is what is probed
-            feasible = tuple(goals[i] for i in feasible_goals(env.unwrapped, goals))
-            if feasible:
-                self.goals_by_layout[int(layout)] = feasible
+        self.goals_by_layout: dict[int, tuple[str, ...]] = {k: tuple(v) for k, v in feasible.items() if v}
         if not self.goals_by_layout:
             raise ValueError(f"none of the goals {goals} is feasible in any of the layouts {list(layouts)}")
         self._layouts = list(self.goals_by_layout)

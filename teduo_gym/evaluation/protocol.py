@@ -152,23 +152,16 @@ class Protocol:
         """Every episode of the protocol, setting by setting (a setting with no feasible pair has none)."""
         import gymnasium as gym
 
-        from teduo_gym.envs.babyai import QuietGeneration, feasible_goals, parse_goal
+        from teduo_gym.envs.babyai import QuietGeneration, feasible_by_layout, parse_goal
 
         probe = QuietGeneration(gym.make(self.env))
-        feasible: dict[tuple[int, tuple[str, ...]], list[str]] = {}
         rng = np.random.default_rng(self.seed)
         specs: list[EpisodeSpec] = []
         for setting in SETTINGS:
             layouts = self.train_layouts if setting.startswith("train layouts") else self.test_layouts
             goals = self.train_goals if setting.endswith("train goals") else self.test_goals
-            pairs = []
-            for seed in layouts:
-                key = (seed, goals)
-                if key not in feasible:
-                    probe.reset(seed=seed)
-                    canonical = [self.canonical(g) for g in goals]
-                    feasible[key] = [goals[i] for i in feasible_goals(probe.unwrapped, canonical)] if goals else []
-                pairs += [(seed, g) for g in feasible[key]]
+            feasible = feasible_by_layout(probe, layouts, goals, [self.canonical(g) for g in goals])
+            pairs = [(seed, goal) for seed in layouts for goal in feasible[seed]]
             if not pairs:
                 continue
             for i in rng.choice(len(pairs), size=self.episodes, replace=True):

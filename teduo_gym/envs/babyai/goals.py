@@ -46,6 +46,7 @@ __all__ = [
     "ObjectRef",
     "enumerate_goals",
     "feasible_goals",
+    "feasible_by_layout",
     "goal_to_instr",
     "parse_goal",
 ]
@@ -245,3 +246,32 @@ def feasible_goals(env: Any, goals: Sequence[str | BabyAIGoal]) -> np.ndarray:
             # some X and some Y that is another object
             ok.append(n_move > 0 and n_fixed > 0 and not (n_move == 1 and n_fixed == 1 and both == 1))
     return np.flatnonzero(np.array(ok, dtype=bool))
+
+
+def feasible_by_layout(
+    env: Any,
+    layouts: Sequence[int],
+    goals: Sequence[str],
+    canonical: Sequence[str] | None = None,
+    options: dict[str, Any] | None = None,
+) -> dict[int, list[str]]:
+    """Each layout (a reset seed of ``env``) -> the ``goals`` feasible in it (:func:`feasible_goals`), in order.
+
+    Example:
+        >>> import gymnasium as gym, minigrid
+        >>> feasible_by_layout(gym.make("BabyAI-GoToRedBall-v0"), [1], ["go to the red ball", "go to the blue ball"])
+        {1: ['go to the red ball']}
+
+    Args:
+        env: resets to a layout with ``reset(seed=layout, options=options)``.
+        layouts: the reset seeds.
+        goals: the goal texts returned.
+        canonical: the texts checked for each goal, when ``goals`` are reworded (default: ``goals``).
+        options: passed to every reset (e.g. the goal a language-goal environment's sampler needs).
+    """
+    checked = list(goals if canonical is None else canonical)
+    found: dict[int, list[str]] = {}
+    for layout in layouts:
+        env.reset(seed=int(layout), options=options)
+        found[int(layout)] = [goals[i] for i in feasible_goals(env.unwrapped, checked)] if checked else []
+    return found
