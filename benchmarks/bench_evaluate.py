@@ -1,20 +1,17 @@
-"""Evaluation throughput: ours vs Stable-Baselines3's `evaluate_policy`, and 1 vs 2 processes, in one run.
+"""Evaluation throughput: ours vs Stable-Baselines3's `evaluate_policy`, in one run.
 
     python benchmarks/bench_evaluate.py --episodes 32
 
-Rows (environment steps per second, which does not depend on how long the episodes happen to be; BabyAI-GoToLocal,
-64-step cap):
-- the embedded SmolLM2 agent: SB3's `evaluate_policy` on a `DummyVecEnv` of 8 numeric envs (the agent describes
-  each observation itself) vs our `run_episodes` on 8 text envs (one batched LLM call per step);
-- the BabyAI bot in `evaluate_run` on the TEDUO protocol, everything saved per episode: 1 process vs 2.
+Environment steps per second (which does not depend on how long the episodes happen to be; BabyAI-GoToLocal,
+64-step cap) of the embedded SmolLM2 agent: SB3's `evaluate_policy` on a `DummyVecEnv` of 8 numeric envs (the agent
+describes each observation itself) vs our `run_episodes` on 8 text envs (one batched LLM call per step).
+`evaluate_run` on 1, 2 and 4 workers of each executor: benchmarks/bench_executor.py.
 """
 
 from __future__ import annotations
 
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import tyro
@@ -24,9 +21,7 @@ from stable_baselines3.common.evaluation import evaluate_policy
 from teduo_gym.agents import LLMAgent
 from teduo_gym.envs.babyai import make_babyai_env
 from teduo_gym.evaluation import run_episodes
-from teduo_gym.evaluation.evaluate import evaluate_run
 from teduo_gym.llm import TransformersBackend
-from teduo_gym.pipeline import RunConfig
 
 
 @dataclass(frozen=True)
@@ -60,14 +55,7 @@ def main(args: Args) -> None:
     seconds, results = timed(run_episodes, agent, envs, list(range(args.episodes)), progress=False)
     rows.append(("LLM agent, teduo run_episodes (8 text envs)", sum(r.length for r in results) / seconds))
 
-    run = RunConfig(out=Path(tempfile.mkdtemp()), layouts=20, test_layouts=10, eval_episodes=args.episodes)
-    for workers in (1, 2):
-        out = Path(tempfile.mkdtemp()) / "eval"
-        seconds, evaluation = timed(evaluate_run, run, {"bot": "bot"}, out=out, workers=workers, progress=False)
-        steps = sum(s["bot"]["mean_length"] * s["bot"]["episodes"] for s in evaluation.values())
-        rows.append((f"bot, evaluate_run on the protocol, {workers} process(es)", steps / seconds))
-
-    print(f"{env_id}, {args.episodes} episodes per row (x4 settings for evaluate_run), step cap {cap}\n")
+    print(f"{env_id}, {args.episodes} episodes per row, step cap {cap}\n")
     print("| row | steps/s | ratio to the row above |")
     print("|---|---|---|")
     for i, (name, rate) in enumerate(rows):

@@ -1,8 +1,10 @@
 """The ``teduo`` command: ``run``, ``collect``, ``label``, ``evaluate``, ``baseline sb3``, ``compare``, ``balrog``,
-``serve-llm`` (``--help`` lists flags)."""
+``serve-llm``, ``webshop serve``, ``finetune`` (``--help`` lists flags)."""
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,12 +14,15 @@ import tyro
 
 from teduo_gym.baselines.config import SB3Config
 from teduo_gym.datasets.collect import CollectConfig, collect
+from teduo_gym.envs.webshop.server import WebShopServeConfig
 from teduo_gym.evaluation.balrog import BalrogConfig, balrog
 from teduo_gym.evaluation.compare import CompareConfig, compare
 from teduo_gym.evaluation.evaluate import EvaluateConfig, evaluate
+from teduo_gym.executor import ExecutorConfig, ExecutorError
 from teduo_gym.labeling.hindsight import LabelConfig, label
 from teduo_gym.llm.base import LLMError
 from teduo_gym.llm.config import LLMConfig
+from teduo_gym.pipeline import Stage
 
 __all__ = ["ServeLLMConfig", "main"]
 
@@ -28,11 +33,31 @@ class RunCommand:
 
     #: the JSON config, e.g. examples/babyai-quick.json.
     config: Path
+    #: stop after this stage (e.g. examples, then fine-tune on GPUs with `teduo finetune`, then run again).
+    until: Stage | None = None
+    #: where the shards of collect, label, offline RL and evaluate run; replaces the config's "executor" when set
+    #: (e.g. --executor.kind ray --executor.workers 8 --executor.address HEAD:6379).
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+
+
+@dataclass(frozen=True)
+class FinetuneCommand:
+    """Fine-tune the agent of a `teduo run` config from the examples that run wrote (`teduo run` skips the stage when
+    the agent exists); on N GPUs: `accelerate launch --multi_gpu --num_processes N -m teduo_gym.cli finetune
+    --config X.json` (or `torchrun --nproc_per_node N -m teduo_gym.cli finetune ...`)."""
+
+    #: the JSON config of the run.
+    config: Path
 
 
 @dataclass(frozen=True)
 class _BaselineGroup:
     """Train a baseline on a run's protocol environments: `teduo baseline sb3 --algo ppo --steps N` (see its --help)."""
+
+
+@dataclass(frozen=True)
+class _WebShopGroup:
+    """WebShop: `teduo webshop serve` starts a WebShop server (see its --help)."""
 
 
 @dataclass(frozen=True)
@@ -65,54 +90,81 @@ def serve_llm(config: ServeLLMConfig) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``teduo`` command."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["baseline"]:  # a group: `teduo baseline sb3 ...`
-        config: object = tyro.extras.subcommand_cli_from_dict(
-            {"sb3": SB3Config},
-            prog="teduo baseline",
-            description="Baselines trained on a run's protocol environments.",
-            args=args[1:],
-        )
-    else:
-        config = tyro.extras.subcommand_cli_from_dict(
-            {
-                "run": RunCommand,
-                "collect": CollectConfig,
-                "label": LabelConfig,
-                "evaluate": EvaluateConfig,
-                "baseline": _BaselineGroup,
-                "compare": CompareConfig,
-                "balrog": BalrogConfig,
-                "serve-llm": ServeLLMConfig,
-            },
-            prog="teduo",
-            description="teduo-gym: language-goal environments, LLM agents and their evaluation.",
-            args=args,
-        )
     try:
-        if isinstance(config, RunCommand):
-            from teduo_gym.pipeline import RunConfig, run
-
-            run(RunConfig.from_file(config.config))
-        elif isinstance(config, CollectConfig):
-            print(f"wrote {collect(config)}")
-        elif isinstance(config, LabelConfig):
-            label(config)
-        elif isinstance(config, EvaluateConfig):
-            evaluate(config)
-        elif isinstance(config, SB3Config):
-            from teduo_gym.baselines.sb3 import train_sb3
-
-            print(f"wrote {train_sb3(config)}")
-        elif isinstance(config, CompareConfig):
-            print(f"wrote {compare(config)}")
-        elif isinstance(config, BalrogConfig):
-            balrog(config)
-        elif isinstance(config, ServeLLMConfig):
-            serve_llm(config)
-    except (ValueError, TypeError, FileNotFoundError, LLMError) as err:
+        _dispatch(_parse(args))
+    except (ValueError, TypeError, FileNotFoundError, LLMError, ExecutorError) as err:
         # Bad input: a message that names the problem and the fix, not a traceback.
         print(f"teduo: error: {err}", file=sys.stderr)
         raise SystemExit(2) from err
+
+
+def _parse(args: list[str]) -> object:
+    """The command's config from the command line (a group's subcommand too)."""
+    groups = {
+        "baseline": ({"sb3": SB3Config}, "Baselines trained on a run's protocol environments."),
+        "webshop": ({"serve": WebShopServeConfig}, "WebShop: a server of its page flow and reward."),
+    }
+    if args[:1] and args[0] in groups:  # a group: `teduo baseline sb3 ...`, `teduo webshop serve ...`
+        commands, description = groups[args[0]]
+        return tyro.extras.subcommand_cli_from_dict(
+            commands, prog=f"teduo {args[0]}", description=description, args=args[1:]
+        )
+    return tyro.extras.subcommand_cli_from_dict(
+        {
+            "run": RunCommand,
+            "collect": CollectConfig,
+            "label": LabelConfig,
+            "evaluate": EvaluateConfig,
+            "finetune": FinetuneCommand,
+            "baseline": _BaselineGroup,
+            "webshop": _WebShopGroup,
+            "compare": CompareConfig,
+            "balrog": BalrogConfig,
+            "serve-llm": ServeLLMConfig,
+        },
+        prog="teduo",
+        description="teduo-gym: language-goal environments, LLM agents and their evaluation.",
+        args=args,
+    )
+
+
+def _dispatch(config: object) -> None:
+    """Run the command ``config`` stands for."""
+    if isinstance(config, RunCommand):
+        from teduo_gym.pipeline import RunConfig, run
+
+        run_config = RunConfig.from_file(config.config)
+        if config.executor != ExecutorConfig():
+            run_config = dataclasses.replace(run_config, executor=config.executor)
+        run(run_config, until=config.until)
+    elif isinstance(config, FinetuneCommand):
+        from teduo_gym.finetune import finetune
+        from teduo_gym.pipeline import RunConfig, finetune_config
+
+        processes = int(os.environ.get("WORLD_SIZE", "1"))  # set by accelerate launch and torchrun
+        out = finetune(finetune_config(RunConfig.from_file(config.config), processes=processes))
+        if os.environ.get("RANK", "0") == "0":
+            print(f"wrote {out}")
+    elif isinstance(config, CollectConfig):
+        print(f"wrote {collect(config)}")
+    elif isinstance(config, LabelConfig):
+        label(config)
+    elif isinstance(config, EvaluateConfig):
+        evaluate(config)
+    elif isinstance(config, SB3Config):
+        from teduo_gym.baselines.sb3 import train_sb3
+
+        print(f"wrote {train_sb3(config)}")
+    elif isinstance(config, CompareConfig):
+        print(f"wrote {compare(config)}")
+    elif isinstance(config, BalrogConfig):
+        balrog(config)
+    elif isinstance(config, ServeLLMConfig):
+        serve_llm(config)
+    elif isinstance(config, WebShopServeConfig):
+        from teduo_gym.envs.webshop.server import serve
+
+        serve(config)
 
 
 if __name__ == "__main__":

@@ -26,19 +26,27 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from teduo_gym.agents.llm_agent import COMPACT_TEMPLATE
+from teduo_gym.executor import ExecutorConfig
 from teduo_gym.llm.config import LLMConfig
 
-__all__ = ["RunConfig", "StageClock", "StagePaths", "q_table_policies", "run", "stage_key"]
+if TYPE_CHECKING:
+    from teduo_gym.finetune import FinetuneConfig
+
+#: The stages of :func:`run`, in order (``teduo run --until STAGE`` stops after one).
+Stage = Literal["collect", "label", "examples", "finetune", "evaluate"]
+
+__all__ = ["RunConfig", "StageClock", "StagePaths", "finetune_config", "q_table_policies", "run", "stage_key"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,9 @@ class RunConfig:
     seed: int = 0
     #: the LLM that labels, and whose weights are fine-tuned (a local model for fine-tuning).
     llm: LLMConfig = field(default_factory=LLMConfig)
+    #: where the shards of collect, label, offline RL and evaluate run: "local" (default) or "ray" (results do
+    #: not depend on it).
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
 
     def __post_init__(self) -> None:
         for name, allowed in (("examples", ("rollouts", "filtered_bc")), ("text", ("abstract", "egocentric"))):
@@ -113,6 +124,8 @@ class RunConfig:
             raise ValueError(f"{path}: unknown settings {unknown}; known: {sorted(known)}")
         if "llm" in raw:
             raw["llm"] = LLMConfig(**raw["llm"])
+        if "executor" in raw:
+            raw["executor"] = ExecutorConfig(**raw["executor"])
         if "out" in raw:
             raw["out"] = Path(raw["out"])
         if "goal_kinds" in raw:
@@ -205,14 +218,15 @@ class StageClock:
         }
 
 
-def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
-    """Run (or resume) every stage; print the results tables and return ``{"evaluation": {setting: {agent:
-    summary}}, "stages": {stage: {"folder", "seconds", "cached"}}}``."""
+def run(config: RunConfig, progress: bool = True, until: Stage | None = None) -> dict[str, Any]:
+    """Run (or resume) every stage, or those up to ``until``; print the results tables and return ``{"evaluation":
+    {setting: {agent: summary}}, "stages": {stage: {"folder", "seconds", "cached"}}}`` (only ``"stages"`` when
+    stopped early, e.g. at ``"examples"`` to fine-tune on GPUs with ``teduo finetune``)."""
     from teduo_gym.datasets import CollectConfig, collect, load_dataset
     from teduo_gym.datasets.collect import MANIFEST
     from teduo_gym.evaluation.evaluate import PIPELINE_AGENTS, evaluate_run
     from teduo_gym.evaluation.protocol import Protocol
-    from teduo_gym.finetune import FinetuneConfig, finetune
+    from teduo_gym.finetune import finetune
     from teduo_gym.labeling import LabelConfig, LabelTable, abstraction_for, label
     from teduo_gym.records import write_record
 
@@ -233,9 +247,12 @@ def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
                 max_steps=config.max_steps,
                 seed=config.seed,
                 out=data_dir,
+                executor=config.executor,
             ),
             progress=progress,
         )
+    if until == "collect":
+        return {"stages": clock.report()}
     data = load_dataset(data_dir)
 
     table_path = paths.labels
@@ -253,34 +270,28 @@ def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
                     cache_dir=str(out / "cache"),
                     seed=config.seed,
                     llm=config.llm,
+                    executor=config.executor,
+                    progress=progress,
                 )
             )
+    if until == "label":
+        return {"stages": clock.report()}
     table = LabelTable.load(table_path, data)
     abstraction = abstraction_for(data.state_layout)
 
     examples_path = paths.examples
     with clock.stage("examples", examples_path.name, done=examples_path.exists()):
         if not examples_path.exists():
-            _write_examples(config, data, table, abstraction, examples_path)
+            _write_examples(config, data, table, abstraction, examples_path, progress)
+    if until == "examples":
+        return {"stages": clock.report()}
 
     agent_dir = paths.agent
     with clock.stage("finetune", agent_dir.name, done=(agent_dir / "teduo_agent.json").exists()):
         if not (agent_dir / "teduo_agent.json").exists():
-            finetune(
-                FinetuneConfig(
-                    data=examples_path,
-                    out=agent_dir,
-                    env=config.env,
-                    model=config.llm.model,
-                    method=config.method,
-                    max_steps=config.finetune_steps,
-                    batch_size=config.batch_size,
-                    seed=config.seed,
-                    template=config.template,
-                    progress=progress,
-                    save_steps=max(1, config.finetune_steps // 4),
-                )
-            )
+            finetune(finetune_config(config, progress))
+    if until == "finetune":
+        return {"stages": clock.report()}
 
     results_path = paths.results
     if results_path.exists():  # finished earlier: its record holds the stage times of that run
@@ -294,22 +305,62 @@ def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
     return results
 
 
-def _write_examples(config: RunConfig, data: Any, table: Any, abstraction: Any, path: Path) -> None:
+def finetune_config(config: RunConfig, progress: bool = True, processes: int = 1) -> FinetuneConfig:
+    """The fine-tuning stage of ``config`` (its examples in, its agent directory out), split over ``processes``
+    data-parallel processes (``accelerate launch`` / ``torchrun``): each takes ``batch_size / processes`` examples a
+    step, so every launch trains the same agent.
+
+    Example:
+        >>> finetune_config(RunConfig(out=Path("runs/x"), batch_size=16), processes=4).batch_size
+        4
+
+    Raises:
+        ValueError: ``batch_size`` does not split evenly over ``processes``.
+    """
+    from teduo_gym.finetune import FinetuneConfig
+
+    if config.batch_size % processes:
+        raise ValueError(
+            f"batch_size {config.batch_size} does not split over {processes} processes: launch a divisor of it"
+        )
+    paths = StagePaths.of(config)
+    return FinetuneConfig(
+        data=paths.examples,
+        out=paths.agent,
+        env=config.env,
+        model=config.llm.model,
+        method=config.method,
+        max_steps=config.finetune_steps,
+        batch_size=config.batch_size // processes,
+        seed=config.seed,
+        template=config.template,
+        progress=progress,
+        save_steps=max(1, config.finetune_steps // 4),
+    )
+
+
+def _write_examples(
+    config: RunConfig, data: Any, table: Any, abstraction: Any, path: Path, progress: bool = True
+) -> None:
     """The fine-tuning examples (one per step), whole action sequences (``*.sequences.jsonl``) and per-goal
     statistics (``*.stats.json``); goals never reached in the data are reported there and skipped."""
     from teduo_gym.envs.babyai.actions import ACTION_WORDS
     from teduo_gym.finetune import write_examples
     from teduo_gym.labeling.abstraction import abstract
-    from teduo_gym.offline import action_examples, filtered_bc_examples, goal_mdps
+    from teduo_gym.offline import filtered_bc_examples, sharded_action_examples
 
     sequences = path.with_suffix(".sequences.jsonl")
     if config.examples == "rollouts":
-        examples, stats = action_examples(
-            goal_mdps(data, table, abstraction),
+        examples, stats = sharded_action_examples(
+            data,
+            table,
             ACTION_WORDS,
             max_steps=config.rollout_steps,
             seed=config.seed,
             sequences_path=sequences,
+            executor=config.executor,
+            parts=path.with_suffix(".parts"),
+            progress=progress,
         )
     else:
         if config.text == "abstract":
@@ -324,6 +375,7 @@ def _write_examples(config: RunConfig, data: Any, table: Any, abstraction: Any, 
         raise ValueError(f"no training goal was reached in {config.out}: collect more data or choose other goals")
     path.with_suffix(".stats.json").write_text(json.dumps(stats, indent=1))
     write_examples(path, examples)
+    shutil.rmtree(path.with_suffix(".parts"), ignore_errors=True)  # the shards of an interrupted run, now merged
 
 
 def egocentric_states(data: Any) -> Any:

@@ -107,7 +107,9 @@ def test_balrog_tasks_beside_the_leaderboard(tmp_path, capsys):
     "argv, message",
     [
         (["evaluate", "--agents", "chatgpt", "--no-progress"], "named agents: llm"),
-        (["evaluate", "--workers", "0", "--no-progress"], "must be >= 1"),
+        (["evaluate", "--executor.workers", "0", "--no-progress"], "workers must be at least 1"),
+        (["evaluate", "--executor.address", "127.0.0.1:9", "--no-progress"], "is for kind 'ray'"),
+        (["evaluate", "--executor.kind", "ray", "--executor.address", "127.0.0.1:9"], "cannot reach the Ray cluster"),
         (["balrog", "--agents", "chatgpt", "--no-progress"], "unknown agent 'chatgpt'"),
         (["balrog", "--tasks", "fly", "--no-progress"], "goto"),
         (["compare", "--evaluations", "nowhere"], "nowhere"),
@@ -117,7 +119,7 @@ def test_bad_input_exits_with_a_clear_message(argv, message, capsys, config):
     with pytest.raises(SystemExit) as exit_info:
         main([*argv, *(["--config", str(config)] if argv[0] == "evaluate" else [])])
     assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err
+    assert message in " ".join(capsys.readouterr().err.replace("│", " ").split())  # tyro wraps its own in a box
 
 
 def test_an_unknown_level_in_the_config_is_named(tmp_path, capsys):
@@ -126,3 +128,21 @@ def test_an_unknown_level_in_the_config_is_named(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["evaluate", "--config", str(path), "--agents", "random", "--no-progress"])
     assert "BabyAI-GoToLocal-v0" in capsys.readouterr().err
+
+
+def test_run_until_examples_then_finetune_alone(tmp_path, capsys):
+    """The path to fine-tuning on GPUs: stop after the examples, fine-tune as its own command (what `accelerate
+    launch -m teduo_gym.cli finetune` runs), then `teduo run` finds the agent and goes on."""
+    from teduo_gym.pipeline import RunConfig, StagePaths
+
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps({**TINY, "out": str(tmp_path / "run"), "finetune_steps": 1, "batch_size": 2}))
+    paths = StagePaths.of(RunConfig.from_file(path))
+    with pytest.raises(SystemExit) as exit_info:  # no examples yet: named, with the fix
+        main(["finetune", "--config", str(path)])
+    assert exit_info.value.code == 2 and str(paths.examples) in capsys.readouterr().err
+    main(["run", "--config", str(path), "--until", "examples"])
+    assert paths.examples.is_file() and not paths.agent.exists()
+    main(["finetune", "--config", str(path)])
+    assert f"wrote {paths.agent}" in capsys.readouterr().out
+    assert json.loads((paths.agent / "finetune.json").read_text())["results"]["processes"] == 1

@@ -33,6 +33,11 @@ class RandomAgent:
 
     def __init__(self, action_space: gym.spaces.Space, seed: int | None = None):
         self.action_space = action_space
+        self.seed(seed)
+
+    def seed(self, seed: int | None) -> None:
+        """Restart the random stream at ``seed`` (evaluation reseeds every shard of episodes, so results do not depend
+        on which worker plays which episodes)."""
         self.action_space.seed(seed)
 
     def predict(
@@ -78,6 +83,9 @@ class BabyAIBotAgent:
         self._suggested: list[int | None] = [None] * len(self.envs)
         self._taken: list[int | None] = [None] * len(self.envs)
         self._overridden = [False] * len(self.envs)
+
+    def seed(self, seed: int | None) -> None:
+        """Nothing to seed: the bot is deterministic (the same interface as the other agents)."""
 
     def observe_actions(self, actions: Any) -> None:
         """Tell the bots which actions were actually taken after the last :meth:`predict`.
@@ -209,6 +217,11 @@ class SB3Agent:
         # Acting needs no replay buffer: a plain one of size 1 replaces the saved kind (HER's needs the env).
         buffer = {"replay_buffer_class": None, "replay_buffer_kwargs": {}, "buffer_size": 1} if algo is DQN else {}
         self.model = algo.load(path, device="cpu", custom_objects=buffer)
+
+    def seed(self, seed: int | None) -> None:
+        """Restart the random stream at ``seed`` (evaluation reseeds every shard of episodes, so results do not depend
+        on which worker plays which episodes). SB3 samples with torch's global generator, which this seeds."""
+        self.model.set_random_seed(seed)
 
     def predict(
         self,

@@ -94,7 +94,7 @@ class LLMAgent:
         self.config = AgentConfig(tuple(action_words), template, bool(getattr(backend, "chat", False)))
         self.goals = tuple(goals) if goals is not None else None
         self.describer = describer
-        self.rng = np.random.default_rng(seed)
+        self.seed(seed)
         # Continuations of a prompt that ends with "Action:"; a chat reply starts without a space.
         self.candidates = [w if self.config.chat else " " + w for w in self.config.action_words]
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -145,6 +145,11 @@ class LLMAgent:
             return logp.argmax(axis=1)
         probs = np.exp(logp)
         return np.array([self.rng.choice(len(row), p=row / row.sum()) for row in probs])
+
+    def seed(self, seed: int | None) -> None:
+        """Restart the random stream at ``seed`` (evaluation reseeds every shard of episodes, so results do not depend
+        on which worker plays which episodes)."""
+        self.rng = np.random.default_rng(seed)
 
     def predict(
         self,

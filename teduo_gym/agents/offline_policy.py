@@ -77,11 +77,16 @@ class OfflinePolicyAgent:
         self.policies = dict(policies)
         self.view = view
         self.n_actions = int(n_actions if n_actions is not None else envs[0].action_space.n)  # type: ignore[attr-defined]
-        self.rng = np.random.default_rng(seed)
+        self.seed(seed)
         #: actions given (one per environment per predict, finished episodes of a batch included) and those given at
         #: random.
         self.steps = 0
         self.unknown_steps = 0
+
+    def seed(self, seed: int | None) -> None:
+        """Restart the random stream at ``seed`` (evaluation reseeds every shard of episodes, so results do not depend
+        on which worker plays which episodes)."""
+        self.rng = np.random.default_rng(seed)
 
     def predict(
         self,

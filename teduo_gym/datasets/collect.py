@@ -1,8 +1,9 @@
 """Collect unlabelled BabyAI transitions with a behaviour policy, in resumable shards, saved in the Minari format.
 
 - :class:`CollectConfig` -- what to collect (level, policy, layouts, episodes, seed, where).
-- :func:`collect` -- run it: shards of episodes written atomically (a rerun skips finished shards), then the
-  Minari dataset, the ground truth apart and the manifest (layout of the directory: :mod:`.storage`).
+- :func:`collect` -- run it: shards of episodes on the configured executor (this process, local processes or
+  Ray; see :mod:`teduo_gym.executor`), each written atomically as it finishes (a rerun skips finished shards), then
+  the Minari dataset, the ground truth apart and the manifest (layout of the directory: :mod:`.storage`).
 - :func:`collect_shard` -- one shard's episodes as arrays; a pure function of (config, shard), so that shards can
   run on any executor and give the same data.
 
@@ -39,6 +40,7 @@ from teduo_gym.datasets.storage import (
     assemble,
     text_digest,
 )
+from teduo_gym.executor import ExecutorConfig, map_shards
 from teduo_gym.records import to_jsonable, versions
 
 __all__ = ["CollectConfig", "POLICIES", "collect", "collect_shard", "shard_path"]
@@ -80,6 +82,8 @@ class CollectConfig:
     shard_episodes: int = 50
     #: the dataset directory.
     out: Path = Path("runs/data")
+    #: where the shards run (the data does not depend on it).
+    executor: ExecutorConfig = dataclasses.field(default_factory=ExecutorConfig)
 
     def __post_init__(self) -> None:
         from teduo_gym.envs.babyai import DESCRIBERS
@@ -110,8 +114,9 @@ class CollectConfig:
 
 
 def config_key(config: CollectConfig) -> str:
-    """A hash of everything that decides the data (all fields but ``out``; an SB3 model's bytes too)."""
-    fields = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name != "out"}
+    """A hash of everything that decides the data (all fields but ``out`` and ``executor``; an SB3 model's bytes
+    too)."""
+    fields = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name not in ("out", "executor")}
     digest = hashlib.blake2b(json.dumps(to_jsonable(fields), sort_keys=True).encode(), digest_size=16)
     if config.policy not in POLICIES:
         if not Path(config.policy).is_file():
@@ -250,9 +255,7 @@ def _episode_rngs(config: CollectConfig, episode: int) -> tuple[np.random.Genera
     return np.random.default_rng(goal_seq), int(agent_seq.generate_state(1)[0])
 
 
-def collect_shard(
-    config: CollectConfig, train_seeds: list[int], shard: int, on_episode: Any = None
-) -> dict[str, np.ndarray]:
+def collect_shard(config: CollectConfig, train_seeds: list[int], shard: int) -> dict[str, np.ndarray]:
     """Run the episodes of one shard and return them as arrays (what :func:`collect` writes to the shard file).
 
     Episode ``e`` plays on layout ``train_seeds[e // episodes_per_layout]``; its goal and agent are seeded from
@@ -298,8 +301,6 @@ def collect_shard(
         seeds.append(layout_seed)
         desired.append(int(np.argmax(obs["desired_goal"])))
         success.append(reached)
-        if on_episode is not None:
-            on_episode()
     env.close()
     encoded = [t.encode() for t in texts]
     return {
@@ -389,12 +390,18 @@ def collect(config: CollectConfig, progress: bool = True) -> Path:
     for s in done:
         _read_shard(shard_path(out, s), key, check_only=True)
     done_episodes = sum(min(config.shard_episodes, config.episodes - s * config.shard_episodes) for s in done)
+    todo = [s for s in range(config.shards) if s not in done]
     with tqdm(total=config.episodes, initial=done_episodes, desc="collect", unit="ep", disable=not progress) as bar:
-        for s in range(config.shards):
-            if s not in done:
-                _write_shard(shard_path(out, s), collect_shard(config, split.train, s, on_episode=bar.update))
+        for position, arrays in map_shards(_collect_task, (config, split.train), todo, config.executor):
+            _write_shard(shard_path(out, todo[position]), arrays)
+            bar.update(len(arrays["lengths"]))
     _finish(config, key, split.train, split.test)
     return out
+
+
+def _collect_task(shared: tuple[CollectConfig, list[int]], shard: int) -> dict[str, np.ndarray]:
+    """One shard on a worker (see :func:`~teduo_gym.executor.map_shards`)."""
+    return collect_shard(*shared, shard)
 
 
 def _finish(config: CollectConfig, key: str, train: list[int], test: list[int]) -> None:

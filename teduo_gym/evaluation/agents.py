@@ -16,7 +16,6 @@ by :meth:`~teduo_gym.agents.LLMAgent.save_pretrained`, or a Stable-Baselines3 ``
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import Any
 import gymnasium as gym
 
 from teduo_gym.evaluation.protocol import Protocol
-from teduo_gym.llm.config import LLMConfig
+from teduo_gym.llm.config import LLMConfig, shared_backend
 
 __all__ = [
     "AgentContext",
@@ -137,7 +136,9 @@ def build_agent(spec: str, envs: Sequence[gym.Env], context: AgentContext) -> An
             llm = run.llm
         else:  # the run's labels came from a server: the untuned agent is the local model that was fine-tuned
             llm = LLMConfig(model=run.llm.model)
-        return LLMAgent(_backend(llm), knowledge_for(context.protocol.env).action_words, goals=goals, seed=run.seed)
+        return LLMAgent(
+            shared_backend(llm), knowledge_for(context.protocol.env).action_words, goals=goals, seed=run.seed
+        )
     if spec == "q-table":
         return OfflinePolicyAgent(envs, q_table_policies(run), _abstract_view(context), seed=run.seed)
     path = StagePaths.of(run).agent if spec == "fine-tuned" else Path(spec)
@@ -166,14 +167,6 @@ def acting_text(context: AgentContext) -> Any:
     return describe_egocentric if context.run.text == "egocentric" else _abstract_view(context)
 
 
-@functools.lru_cache(maxsize=2)
-def _backend(llm: LLMConfig) -> Any:
-    """The backend of ``llm``, built once per process: the abstraction's labeller and an LLM agent of the same model
-    (the run's ``untuned`` agent, or ``llm`` when it is the run's model) share its weights instead of loading them
-    twice."""
-    return llm.create()
-
-
 def _abstract_view(context: AgentContext) -> Any:
     """The abstract state of each goal under the LLM's cached choice for it, as the run's labelling made it."""
     from teduo_gym.envs import knowledge_for
@@ -184,6 +177,6 @@ def _abstract_view(context: AgentContext) -> Any:
     probe.reset(seed=context.protocol.train_layouts[0])
     abstraction = abstraction_for(state_layout(probe.unwrapped).as_dict())
     goals = context.protocol.vocabulary
-    labeler = HindsightLabeler(_backend(context.run.llm), "compiled", cache_dir=Path(context.run.out) / "cache")
+    labeler = HindsightLabeler(shared_backend(context.run.llm), "compiled", cache_dir=Path(context.run.out) / "cache")
     choices = dict(zip(goals, labeler.choices(abstraction, goals)))
     return AbstractTextDescriber(abstraction, knowledge_for(context.protocol.env).symbolic_state, choices)

@@ -3,7 +3,9 @@
 - :class:`EvaluateConfig` -- what to evaluate (one ``--flag`` per field).
 - :func:`evaluate` -- the command: :func:`evaluate_run` on the config's protocol, then a table per setting.
 - :func:`evaluate_run` -- every agent on every episode of :class:`~teduo_gym.evaluation.protocol.Protocol`, the same
-  episodes for all, saved as they end (an interrupted evaluation resumes), in parallel processes if asked.
+  episodes for all, in shards on the configured executor (this process, local processes or Ray), each shard saved
+  as it finishes (an interrupted evaluation resumes). Every shard reseeds its agent, so the records do not depend
+  on the executor or on interruptions.
 - :data:`PIPELINE_AGENTS` -- the agents ``teduo run`` compares.
 
 An evaluation folder holds ``protocol.json`` (the protocol, its fingerprint, the acting text, greedy or sampled
@@ -19,13 +21,12 @@ import json
 import os
 import re
 import time
-from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm.auto import tqdm
 
 from teduo_gym.evaluation.agents import (
@@ -40,12 +41,16 @@ from teduo_gym.evaluation.agents import (
 from teduo_gym.evaluation.episodes import EpisodeLog, summarize_records
 from teduo_gym.evaluation.protocol import EpisodeSpec, Protocol
 from teduo_gym.evaluation.report import markdown_table
-from teduo_gym.evaluation.rollout import run_episodes
+from teduo_gym.evaluation.rollout import EpisodeResult, run_episodes
+from teduo_gym.executor import ExecutorConfig, map_shards
 from teduo_gym.llm.config import LLMConfig
 from teduo_gym.records import to_jsonable, write_record
 
 __all__ = ["EvaluateConfig", "PIPELINE_AGENTS", "evaluate", "evaluate_run"]
 
+#: A shard holds this many batches of ``n_envs`` episodes (more amortises the tail of each shard, fewer loses less
+#: to a killed worker).
+SHARD_BATCHES = 4
 #: The agents ``teduo run`` compares: name -> spec (see :func:`~teduo_gym.evaluation.agents.build_agent`).
 PIPELINE_AGENTS: dict[str, str] = {
     "fine-tuned": "fine-tuned",
@@ -69,9 +74,7 @@ class EvaluateConfig:
     agents: tuple[str, ...] = ("llm", "random", "bot")
     #: episodes per setting (default: the config's eval_episodes).
     episodes: int | None = None
-    #: processes running episodes side by side (1: in this process).
-    workers: int = 1
-    #: environments each process runs side by side (an LLM scores them in one batch).
+    #: environments each worker runs side by side (an LLM scores them in one batch).
     n_envs: int = 8
     #: the evaluation folder (default: RUN_OUT/evaluation-<protocol fingerprint>-<text>[-sampled]).
     out: Path | None = None
@@ -82,6 +85,8 @@ class EvaluateConfig:
     stochastic: bool = False
     #: show progress bars.
     progress: bool = True
+    #: where the shards of episodes run ("local": this process, or N processes with --executor.workers N; "ray").
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
 
 
 def evaluate(config: EvaluateConfig) -> dict[str, Any]:
@@ -95,7 +100,7 @@ def evaluate(config: EvaluateConfig) -> dict[str, Any]:
         agents,
         out=config.out,
         episodes=config.episodes,
-        workers=config.workers,
+        executor=config.executor,
         n_envs=config.n_envs,
         llm=config.llm,
         deterministic=not config.stochastic,
@@ -114,7 +119,7 @@ def evaluate_run(
     *,
     out: Path | None = None,
     episodes: int | None = None,
-    workers: int = 1,
+    executor: ExecutorConfig | None = None,
     n_envs: int = 8,
     llm: LLMConfig | None = None,
     deterministic: bool = True,
@@ -131,8 +136,9 @@ def evaluate_run(
         agents: name -> spec (see :func:`~teduo_gym.evaluation.agents.build_agent`).
         out: the evaluation folder (default: ``RUN_OUT/evaluation-<fingerprint>-<text>[-sampled]``).
         episodes: episodes per setting (default ``run.eval_episodes``).
-        workers: processes; each builds its own environments and agent and runs a share of the episodes.
-        n_envs: environments per process.
+        executor: where the shards of ``SHARD_BATCHES * n_envs`` episodes run (default ``run.executor``); each worker
+            builds its environments and agent once and reseeds the agent for every shard.
+        n_envs: environments side by side in a worker.
         llm: the model of the ``llm`` agent (default: ``run.llm``).
         deterministic: every agent takes its most likely action (SB3's convention); ``False`` samples.
         progress: show a progress bar per agent.
@@ -141,8 +147,9 @@ def evaluate_run(
         ValueError: ``out`` holds an evaluation of another protocol, text or action mode, or gives a name another
             agent.
     """
-    if workers < 1 or n_envs < 1:
-        raise ValueError(f"workers ({workers}) and n_envs ({n_envs}) must be >= 1")
+    if n_envs < 1:
+        raise ValueError(f"n_envs ({n_envs}) must be >= 1")
+    executor = executor or run.executor
     protocol = Protocol.from_run_config(run, episodes)
     mode = {"text": run.text, "actions": "greedy" if deterministic else "sampled"}
     default = f"evaluation-{protocol.fingerprint()[:8]}-{run.text}" + ("" if deterministic else "-sampled")
@@ -154,23 +161,28 @@ def evaluate_run(
     seconds: dict[str, float] = (
         json.loads(summary_path.read_text())["results"]["seconds"] if summary_path.exists() else {}
     )
-    for name, spec in agents.items():
-        wanted = [e for e in specs if not (train_goals_only(spec) and e.setting.endswith("test goals"))]
-        log = EpisodeLog(out / "episodes" / f"{_slug(name)}.jsonl", name)
-        todo = [e for e in wanted if e.index not in log.read(specs)]
-        if not todo:
-            continue
-        start = time.perf_counter()
-        parts = [todo[w::workers] for w in range(min(workers, len(todo)))]
-        jobs = [_Job(context, name, spec, part, n_envs, log.path, len(parts), deterministic) for part in parts]
-        with tqdm(total=len(wanted), initial=len(wanted) - len(todo), desc=name, disable=not progress) as bar:
-            if len(jobs) == 1:
-                _run_job(jobs[0], bar.update)
-            else:
-                with ProcessPoolExecutor(len(jobs), mp_context=get_context("spawn")) as pool:
-                    for done in pool.map(_run_job, jobs):
-                        bar.update(done)
-        seconds[name] = round(seconds.get(name, 0.0) + time.perf_counter() - start, 2)
+    try:
+        for name, spec in agents.items():
+            wanted = [e for e in specs if not (train_goals_only(spec) and e.setting.endswith("test goals"))]
+            log = EpisodeLog(out / "episodes" / f"{_slug(name)}.jsonl", name)
+            done = set(log.read(specs))
+            size = SHARD_BATCHES * n_envs
+            shards = [(k, wanted[i : i + size]) for k, i in enumerate(range(0, len(wanted), size))]
+            todo = [shard for shard in shards if any(e.index not in done for e in shard[1])]
+            if not todo:
+                continue
+            start = time.perf_counter()
+            job = _Job(context, name, spec, n_envs, deterministic)
+            initial = sum(e.index in done for e in wanted)
+            with tqdm(total=len(wanted), initial=initial, desc=name, disable=not progress) as bar:
+                for position, results in map_shards(_play_shard, job, todo, executor):
+                    new = [(e, r) for e, r in zip(todo[position][1], results) if e.index not in done]
+                    for episode, result in new:  # a shard cut short by a kill is replayed: only its missing episodes
+                        log.append(episode, result)
+                    bar.update(len(new))
+            seconds[name] = round(seconds.get(name, 0.0) + time.perf_counter() - start, 2)
+    finally:
+        _release()
     evaluation: dict[str, dict[str, Any]] = {setting: {} for setting in dict.fromkeys(e.setting for e in specs)}
     for name in folder_agents:  # every agent of the folder, those of earlier calls too
         records = EpisodeLog(out / "episodes" / f"{_slug(name)}.jsonl", name).read(specs)
@@ -185,53 +197,63 @@ def evaluate_run(
         "seconds": seconds,
         "evaluation": evaluation,
     }
-    write_record(out / "summary.json", {"run": run, "workers": workers, "n_envs": n_envs, "llm": llm}, results)
+    write_record(out / "summary.json", {"run": run, "executor": executor, "n_envs": n_envs, "llm": llm}, results)
     return evaluation
 
 
 @dataclass(frozen=True)
 class _Job:
+    """What a worker needs to play an agent's shards."""
+
     context: AgentContext
     name: str
     spec: str
-    episodes: list[EpisodeSpec]
     n_envs: int
-    log: Path
-    processes: int
     deterministic: bool
 
 
-def _run_job(job: _Job, advance: Any = None) -> int:
-    """Play ``job.episodes`` with a new agent, saving each as it ends; returns how many were played."""
-    if job.processes > 1:  # share the cores between the processes
-        import torch
+#: The environments and agent this process holds for the job it played last: ``{"key", "envs", "agent"}``.
+_HELD: dict[str, Any] = {}
 
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // job.processes))
-    describer = acting_text(job.context) if reads_text(job.spec) else None
-    envs = [job.context.protocol.make_env(describer) for _ in range(min(job.n_envs, len(job.episodes)))]
-    agent = build_agent(job.spec, envs, job.context)
-    log = EpisodeLog(job.log, job.name)
 
-    def save(position: int, result: Any) -> None:
-        log.append(job.episodes[position], result)
-        if advance is not None:
-            advance(1)
-
+def _play_shard(job: _Job, shard: tuple[int, Sequence[EpisodeSpec]]) -> list[EpisodeResult]:
+    """Play shard ``k``'s episodes with the agent reseeded for the shard (see :func:`map_shards`)."""
     from teduo_gym.envs.babyai.actions import state_key
 
-    run_episodes(
+    k, episodes = shard
+    envs, agent = _held(job)
+    for env in envs[len(episodes) :]:  # idle in a short shard, but still in the agent's batch: give it a real state
+        env.reset(seed=episodes[0].layout_seed, options={"goal": episodes[0].goal})
+    agent.seed(int(np.random.SeedSequence([job.context.run.seed, k]).generate_state(1)[0]))
+    return run_episodes(
         agent,
         envs,
-        [e.layout_seed for e in job.episodes],
+        [e.layout_seed for e in episodes],
         state_key=state_key,
-        reset_options=[{"goal": e.goal} for e in job.episodes],
+        reset_options=[{"goal": e.goal} for e in episodes],
         deterministic=job.deterministic,
         progress=False,
-        on_result=save,
     )
-    for env in envs:
+
+
+def _held(job: _Job) -> tuple[list[Any], Any]:
+    """The job's environments and agent, built once per process (a saved model is loaded again if it changed)."""
+    identity = agent_identity(job.spec, job.context)
+    modified = Path(identity).stat().st_mtime_ns if Path(identity).exists() else None
+    key = repr((job, identity, modified))
+    if _HELD.get("key") != key:
+        _release()
+        describer = acting_text(job.context) if reads_text(job.spec) else None
+        envs = [job.context.protocol.make_env(describer) for _ in range(job.n_envs)]
+        _HELD.update(key=key, envs=envs, agent=build_agent(job.spec, envs, job.context))
+    return _HELD["envs"], _HELD["agent"]
+
+
+def _release() -> None:
+    """Close the environments this process holds and drop its agent."""
+    for env in _HELD.get("envs", []):
         env.close()
-    return len(job.episodes)
+    _HELD.clear()
 
 
 def _claim(out: Path, protocol: Protocol, mode: Mapping[str, str], agents: Mapping[str, str]) -> dict[str, str]:

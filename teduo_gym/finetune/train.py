@@ -5,6 +5,10 @@
   that :meth:`LLMAgent.from_pretrained <teduo_gym.agents.LLMAgent.from_pretrained>` loads.
 - :func:`tokenize_example` -- prompt and action tokens, with the loss masked to the action.
 
+One process (CPU or one GPU) is the default. Under ``accelerate launch`` or ``torchrun`` (``python -m
+teduo_gym.finetune``, see ``__main__.py``) each process trains a replica on its share of every batch (DDP) and
+only the first process writes files; the others wait for it and return the same path.
+
 Each example is the agent's own prompt (:meth:`LLMAgent.prompt`) followed by the action word; the loss is the
 cross-entropy of the action tokens only (prompt tokens get label -100), which is exactly what the agent scores
 when it acts: ``argmax_a log p(a | prompt)``.
@@ -37,8 +41,9 @@ class FinetuneConfig:
     data: Path
     #: where the agent is saved; checkpoints go to OUT/checkpoints and a rerun resumes from the last one.
     out: Path = Path("runs/agent")
-    #: the environment whose action words the agent chooses among.
-    env: str = "BabyAI-GoToLocal-v0"
+    #: the environment whose action words the agent chooses among; None for free-text actions (WebShop's
+    #: ``click[...]``), any string the examples hold.
+    env: str | None = "BabyAI-GoToLocal-v0"
     #: the base model directory; None is the embedded SmolLM2-135M-Instruct.
     model: str | None = None
     #: 'lora' trains low-rank adapters (peft); 'full' trains every weight.
@@ -49,7 +54,8 @@ class FinetuneConfig:
     lora_alpha: int = 32
     #: learning rate (constant after a short warm-up).
     learning_rate: float = 5e-4
-    #: examples per optimiser step.
+    #: examples per optimiser step on each process: N processes (accelerate launch, torchrun) take batch_size x N
+    #: per step, so divide it by N to keep the one-process batch.
     batch_size: int = 16
     #: optimiser steps.
     max_steps: int = 200
@@ -97,21 +103,28 @@ def finetune(config: FinetuneConfig) -> Path:
     """Train, save the agent to ``config.out`` and a run record to ``config.out / "finetune.json"``.
 
     An interrupted run resumes from its last checkpoint when rerun with the same config; checkpoints of a
-    different base model, method or data are refused with a clear error.
+    different base model, method or data are refused with a clear error. Launched on several processes, every
+    process returns ``config.out`` once the first one has written it.
+
+    Example:
+        >>> out = finetune(FinetuneConfig(Path("runs/x/examples.jsonl"), Path("runs/x/agent")))  # doctest: +SKIP
+        >>> LLMAgent.from_pretrained(out).act(["go to the red ball"], ["ball: 1 left"])  # doctest: +SKIP
     """
     from peft import LoraConfig, get_peft_model
-    from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
+    from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments, set_seed
     from transformers.trainer_utils import get_last_checkpoint
 
     from teduo_gym.envs import knowledge_for
     from teduo_gym.llm import TransformersBackend, load_model
 
-    action_words = knowledge_for(config.env).action_words
+    action_words = knowledge_for(config.env).action_words if config.env is not None else None
     examples: list[ActionExample] = read_examples(config.data, action_words)
+    action_words = action_words or tuple(sorted({e.action for e in examples}))
     model, tokenizer, name = load_model(config.model)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if config.method == "lora":
+        set_seed(config.seed)  # the adapters' initialisation; Trainer seeds only later
         lora = LoraConfig(
             r=config.lora_r, lora_alpha=config.lora_alpha, target_modules="all-linear", task_type="CAUSAL_LM"
         )
@@ -122,7 +135,6 @@ def finetune(config: FinetuneConfig) -> Path:
     rows = [tokenize_example(tokenizer, agent.prompt(e.goal, e.state), e.action, config.max_length) for e in examples]
     checkpoints = Path(config.out) / "checkpoints"
     identity = {"base": name, "method": config.method, "data": str(config.data), "examples": len(rows)}
-    _check_resumable(checkpoints / _RUN_FILE, identity)
     args = TrainingArguments(
         output_dir=str(checkpoints),
         per_device_train_batch_size=config.batch_size,
@@ -140,7 +152,11 @@ def finetune(config: FinetuneConfig) -> Path:
         disable_tqdm=not config.progress,
         remove_unused_columns=False,
         dataloader_num_workers=0,
+        ddp_find_unused_parameters=False,  # every trainable weight (adapters, or all) gets a gradient each step
     )
+    # The first process writes the run file, then the others read it (a no-op on one process).
+    with args.main_process_first(local=False, desc="checking the checkpoints"):
+        _check_resumable(checkpoints / _RUN_FILE, identity)
     collator = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
     trainer = Trainer(model=model, args=args, data_collator=collator, train_dataset=rows)
     last = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
@@ -148,21 +164,28 @@ def finetune(config: FinetuneConfig) -> Path:
     result = trainer.train(resume_from_checkpoint=last)
     seconds = time.perf_counter() - start
     model.eval()
-    agent.save_pretrained(config.out)
-    steps_run = config.max_steps - (int(Path(last).name.split("-")[-1]) if last else 0)
-    tokens = sum(len(r["input_ids"]) for r in rows) * steps_run * config.batch_size / max(1, len(rows))
-    write_record(
-        Path(config.out) / "finetune.json",
-        config,
-        {
-            "base": name,
-            "examples": len(rows),
-            "resumed_from": last,
-            "train_loss": result.training_loss,
-            "loss_history": [h for h in trainer.state.log_history if "loss" in h],
-            "seconds": seconds,
-            "tokens_per_second": tokens / seconds if seconds > 0 else 0.0,
-            "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-        },
-    )
+    # DDP keeps the replicas equal, so the first process saves; the others wait at the barrier that ends the block
+    # (reached even when saving fails), so none returns before the agent is on disk.
+    with args.main_process_first(local=False, desc="saving the agent"):
+        if trainer.is_world_process_zero():
+            agent.save_pretrained(config.out)
+            steps_run = config.max_steps - (int(Path(last).name.split("-")[-1]) if last else 0)
+            examples_per_step = config.batch_size * args.world_size
+            tokens = sum(len(r["input_ids"]) for r in rows) * steps_run * examples_per_step / max(1, len(rows))
+            write_record(
+                Path(config.out) / "finetune.json",
+                config,
+                {
+                    "base": name,
+                    "examples": len(rows),
+                    "processes": args.world_size,
+                    "examples_per_step": examples_per_step,
+                    "resumed_from": last,
+                    "train_loss": result.training_loss,
+                    "loss_history": [h for h in trainer.state.log_history if "loss" in h],
+                    "seconds": seconds,
+                    "tokens_per_second": tokens / seconds if seconds > 0 else 0.0,
+                    "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+                },
+            )
     return Path(config.out)

@@ -15,12 +15,14 @@
 
   The output is a :class:`~teduo_gym.labeling.table.LabelTable` (format in ``table.py``).
 - :class:`LabelConfig` / :func:`label` -- the ``teduo label`` command: load a dataset, pick goals, label with
-  each mode, save the tables and (``report=True``) the accuracy report.
+  each mode (goals in shards on the configured executor: this process, local processes or Ray, each shard saved
+  as it finishes so a rerun resumes), save the tables and (``report=True``) the accuracy report.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -31,18 +33,20 @@ import numpy as np
 import scipy.sparse as sp
 
 from teduo_gym.datasets.transitions import TransitionDataset
+from teduo_gym.executor import ExecutorConfig, ShardFiles, run_shards
 from teduo_gym.labeling.abstraction import GoalAbstraction, abstract, abstraction_for, choose
 from teduo_gym.labeling.cache import ChoiceCache, JudgeCache, digest
 from teduo_gym.labeling.judge import JUDGE_TEMPLATE, LLMGoalJudge
 from teduo_gym.labeling.proxy import ProxyConfig, train_proxy
 from teduo_gym.labeling.table import LabelTable
 from teduo_gym.llm.base import LLMBackend
-from teduo_gym.llm.config import LLMConfig
+from teduo_gym.llm.config import LLMConfig, shared_backend
 
 __all__ = [
     "MODES",
     "NULL_STATE",
     "CallCounter",
+    "GoalLabels",
     "HindsightLabeler",
     "LabelConfig",
     "label",
@@ -198,6 +202,24 @@ class HindsightLabeler:
 
     # ---- all goals --------------------------------------------------------------------------------------
 
+    def label_goals(
+        self,
+        data: TransitionDataset,
+        goals: Sequence[str],
+        choices: Sequence[Mapping[str, str]],
+        abstraction: GoalAbstraction,
+    ) -> list[GoalLabels]:
+        """Label every transition for each goal, given the goals' abstraction choices (see :meth:`choices`); a
+        goal's labels depend on that goal only, so goals can be labelled in shards anywhere."""
+        results = []
+        for goal, choice in zip(goals, choices):
+            before, start = self.llm.calls, time.perf_counter()
+            hit, score, info = self._label_goal(abstraction, data, goal, choice)
+            results.append(
+                GoalLabels(np.flatnonzero(hit), score, self.llm.calls - before, time.perf_counter() - start, info)
+            )
+        return results
+
     def label(
         self,
         data: TransitionDataset,
@@ -220,42 +242,65 @@ class HindsightLabeler:
         canonical = [abstraction.canonical_goal(g) for g in (canonical or goals)]
         if len(canonical) != len(goals):
             raise ValueError(f"{len(canonical)} canonical goals for {len(goals)} goals")
-        n = len(data)
-        rows, scores, calls, seconds, infos = [], [], [], [], []
-        choice_calls, start = self.llm.calls, time.perf_counter()
+        choices, choice_cost = self.timed_choices(abstraction, goals)
+        return self.table(
+            data, goals, canonical, choices, self.label_goals(data, goals, choices, abstraction), choice_cost
+        )
+
+    def timed_choices(
+        self, abstraction: GoalAbstraction, goals: Sequence[str]
+    ) -> tuple[list[dict[str, str]], tuple[int, float]]:
+        """:meth:`choices`, with the LLM calls and seconds they took."""
+        calls, start = self.llm.calls, time.perf_counter()
         choices = self.choices(abstraction, goals)
-        per_goal_choice = ((self.llm.calls - choice_calls) / max(len(goals), 1), (time.perf_counter() - start))
-        for goal, choice in zip(goals, choices):
-            before, start = self.llm.calls, time.perf_counter()
-            hit, score, info = self._label_goal(abstraction, data, goal, choice)
-            rows.append(np.flatnonzero(hit))
-            scores.append(score)
-            calls.append(self.llm.calls - before + per_goal_choice[0])
-            seconds.append(time.perf_counter() - start + per_goal_choice[1] / max(len(goals), 1))
-            infos.append(info)
-        indptr = np.cumsum([0] + [len(r) for r in rows])
-        indices = np.concatenate(rows) if rows else np.zeros(0, np.int64)
-        labels = sp.csr_matrix((np.ones(len(indices), bool), indices, indptr), shape=(len(goals), n))
+        return choices, (self.llm.calls - calls, time.perf_counter() - start)
+
+    def table(
+        self,
+        data: TransitionDataset,
+        goals: Sequence[str],
+        canonical: Sequence[str],
+        choices: Sequence[dict[str, str]],
+        results: Sequence[GoalLabels],
+        choice_cost: tuple[int, float] = (0, 0.0),
+    ) -> LabelTable:
+        """The :class:`LabelTable` of per-goal results (the choices' cost shared equally among the goals)."""
+        share = [cost / max(len(goals), 1) for cost in choice_cost]
+        indptr = np.cumsum([0] + [len(r.rows) for r in results])
+        indices = np.concatenate([r.rows for r in results]) if results else np.zeros(0, np.int64)
+        labels = sp.csr_matrix((np.ones(len(indices), bool), indices, indptr), shape=(len(goals), len(data)))
         return LabelTable(
             goals=list(goals),
             labels=labels,
             fingerprint=data.fingerprint(),
             mode=self.mode,
             llm=self.llm.name,
-            llm_calls=np.round(calls).astype(np.int64),
-            seconds=np.array(seconds),
-            scores=None if self.mode == "compiled" else np.stack(scores).astype(np.float16),
-            canonical=canonical,
-            choices=choices,
+            llm_calls=np.round([r.calls + share[0] for r in results]).astype(np.int64),
+            seconds=np.array([r.seconds + share[1] for r in results]),
+            scores=None if self.mode == "compiled" else np.stack([r.scores for r in results]).astype(np.float16),
+            canonical=list(canonical),
+            choices=list(choices),
             settings={
                 "budget": self.budget,
                 "precision": self.proxy.precision,
                 "threshold": self.threshold,
                 "seed": self.seed,
                 "room_only": self.room_only,
-                "per_goal": infos,
+                "per_goal": [r.info for r in results],
             },
         )
+
+
+@dataclass(frozen=True)
+class GoalLabels:
+    """One goal's labels: the transitions that achieve it, their scores (``None`` in ``compiled`` mode), the LLM
+    calls and seconds it took, and mode-specific information."""
+
+    rows: np.ndarray
+    scores: np.ndarray | None
+    calls: int
+    seconds: float
+    info: dict[str, Any]
 
 
 def read_goals(path: str | Path) -> tuple[list[str], list[str]]:
@@ -331,8 +376,30 @@ class LabelConfig:
     #: judge: with N > 0, do not label everything but estimate judge accuracy for the report from N achieving and N
     #: other transitions per goal (see teduo_gym.labeling.sampled); needs --report.
     judge_sample: int = 0
-    #: the LLM.
+    #: the LLM (each worker builds its own: a model replica, or a client of the same server).
     llm: LLMConfig = field(default_factory=LLMConfig)
+    #: goals per shard: the unit of parallel work and of resumption.
+    goals_per_shard: int = 8
+    #: where the shards run (the labels do not depend on it).
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+    #: show a progress bar over the shards.
+    progress: bool = True
+
+    def labeler(self, mode: Mode) -> HindsightLabeler:
+        """The labeller of ``mode`` with these settings, on this process's shared backend of :attr:`llm`."""
+        from teduo_gym.llm.embedded import cache_root
+
+        cache = Path(self.cache_dir) if self.cache_dir else cache_root() / "labels"
+        return HindsightLabeler(
+            shared_backend(self.llm),
+            mode,
+            cache_dir=cache,
+            budget=self.budget,
+            precision=self.precision,
+            threshold=self.threshold,
+            seed=self.seed,
+            room_only=self.room_only,
+        )
 
 
 def label(config: LabelConfig) -> dict[str, Any]:
@@ -345,7 +412,6 @@ def label(config: LabelConfig) -> dict[str, Any]:
     """
     from teduo_gym.datasets.storage import load_dataset, load_ground_truth
     from teduo_gym.labeling.sampled import sampled_judge_report
-    from teduo_gym.llm.embedded import cache_root
 
     if config.judge_sample and not config.report:
         raise ValueError("judge_sample only estimates accuracy for the report: add --report")
@@ -358,31 +424,38 @@ def label(config: LabelConfig) -> dict[str, Any]:
         truth = load_ground_truth(config.dataset)
         goals = canonical = sample_goals(truth.goals, config.n_goals, config.seed, abstraction.goal_kind)
     canonical = [abstraction.canonical_goal(g) for g in canonical]  # fail before any LLM call
-    backend = config.llm.create()
+    if config.goals_per_shard < 1:
+        raise ValueError(f"goals_per_shard must be at least 1, got {config.goals_per_shard}")
     out = Path(config.out_dir)
-    cache = Path(config.cache_dir) if config.cache_dir else cache_root() / "labels"
     tables: dict[str, LabelTable] = {}
     paths: dict[str, str] = {}
     sampled: dict[str, list[dict[str, Any]]] = {"kinds": [], "overall": []}
     for mode in config.modes:
-        labeler = HindsightLabeler(
-            backend,
-            mode,
-            cache_dir=cache,
-            budget=config.budget,
-            precision=config.precision,
-            threshold=config.threshold,
-            seed=config.seed,
-            room_only=config.room_only,
-        )
+        labeler = config.labeler(mode)
         if mode == "judge" and config.judge_sample:
             truth = truth or load_ground_truth(config.dataset)
             sampled = sampled_judge_report(
                 labeler, data, truth, canonical, abstraction, per_class=config.judge_sample, seed=config.seed
             )
             continue
-        tables[mode] = labeler.label(data, goals, canonical, abstraction)
+        choices, choice_cost = labeler.timed_choices(abstraction, goals)
+        n, size = len(goals), config.goals_per_shard
+        shards = [range(i, min(i + size, n)) for i in range(0, n, size)]
+        parts = out / f"labels_{mode}.parts"
+        key = digest(mode, data.fingerprint(), json.dumps([list(goals), choices, _labelling(config)], default=str))
+        per_shard = run_shards(
+            _label_shard,
+            (config, mode, data, list(goals), choices),
+            shards,
+            config.executor,
+            store=ShardFiles(parts, key),
+            desc=f"label ({mode})",
+            progress=config.progress,
+        )
+        results = [goal for shard in per_shard for goal in shard]
+        tables[mode] = labeler.table(data, goals, canonical, choices, results, choice_cost)
         paths[mode] = str(tables[mode].save(out / f"labels_{mode}.npz"))
+        shutil.rmtree(parts, ignore_errors=True)  # merged into the table
     report = None
     if config.report:
         from teduo_gym.labeling.report import accuracy_report, write_report
@@ -394,3 +467,19 @@ def label(config: LabelConfig) -> dict[str, Any]:
         write_report(report, out)
     (out / "label_config.json").write_text(json.dumps(asdict(config), indent=1, default=str))
     return {"tables": paths, "goals": list(goals), "report": report}
+
+
+def _labelling(config: LabelConfig) -> dict[str, Any]:
+    """What decides the labels: the settings and the model (not where they run, nor the shard size)."""
+    decides = ("budget", "precision", "threshold", "seed", "room_only")
+    return {"llm": asdict(config.llm), **{name: getattr(config, name) for name in decides}}
+
+
+def _label_shard(
+    shared: tuple[LabelConfig, Mode, TransitionDataset, list[str], list[dict[str, str]]], goals: Sequence[int]
+) -> list[GoalLabels]:
+    """One shard of goals on a worker: the labeller rebuilt from the config (the backend once per process)."""
+    config, mode, data, texts, choices = shared
+    abstraction = abstraction_for(data.state_layout, room_only=config.room_only)
+    labeler = config.labeler(mode)
+    return labeler.label_goals(data, [texts[g] for g in goals], [choices[g] for g in goals], abstraction)

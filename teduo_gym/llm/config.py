@@ -2,16 +2,18 @@
 
 - :class:`LLMConfig` -- picks a backend (``"transformers"`` or ``"openai"``) and builds it with
   :meth:`LLMConfig.create`.
+- :func:`shared_backend` -- the backend of a config, built once per process.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
 from teduo_gym.llm.base import LLMBackend
 
-__all__ = ["LLMConfig"]
+__all__ = ["LLMConfig", "shared_backend"]
 
 
 @dataclass(frozen=True)
@@ -69,3 +71,16 @@ class LLMConfig:
                 max_retries=self.max_retries,
             )
         raise ValueError(f'LLMConfig.backend must be "transformers" or "openai", got {self.backend!r}.')
+
+
+@functools.lru_cache(maxsize=2)
+def shared_backend(config: LLMConfig) -> LLMBackend:
+    """The backend of ``config``, built once per process: the labeller, the abstraction of acting text and LLM agents
+    of the same model share its weights instead of loading them again (and a worker process keeps it between
+    shards).
+
+    Example:
+        >>> shared_backend(LLMConfig()) is shared_backend(LLMConfig())  # doctest: +SKIP
+        True
+    """
+    return config.create()

@@ -7,7 +7,8 @@
   d3rlpy's discrete offline algorithms (DQN, DoubleDQN, DiscreteCQL, DiscreteBCQ, DiscreteBC) per goal or
   goal-conditioned, logs kept out of the working directory.
 - :class:`EmpiricalModel`, :func:`greedy_rollouts` (``distill.py``) -- greedy rollouts through the data's dynamics.
-- :func:`goal_mdps`, :func:`action_examples` (``examples.py``) -- the fine-tuning dataset of TEDUO step 3.
+- :func:`goal_mdps`, :func:`action_examples`, :func:`sharded_action_examples` (``examples.py``) -- the fine-tuning
+  dataset of TEDUO step 3.
 - :func:`best_trajectories`, :func:`action_sequences`, :func:`filtered_bc_examples` (``filtered_bc.py``) --
   filtered behaviour cloning: the best loop-free trajectory per goal (the paper's WebShop method).
 """
@@ -23,7 +24,7 @@ from teduo_gym.offline.deep import (
     fit_per_goal,
 )
 from teduo_gym.offline.distill import EmpiricalModel, Rollout, greedy_rollouts
-from teduo_gym.offline.examples import GoalData, action_examples, goal_mdps
+from teduo_gym.offline.examples import GoalData, action_examples, goal_mdps, sharded_action_examples
 from teduo_gym.offline.filtered_bc import (
     GoalTrajectory,
     action_sequences,
@@ -55,5 +56,6 @@ __all__ = [
     "TabularQConfig",
     "action_examples",
     "goal_mdps",
+    "sharded_action_examples",
     "greedy_rollouts",
 ]

@@ -100,7 +100,7 @@ class TabularQConfig:
     alpha: float = 0.1
     #: discount.
     gamma: float = 0.7
-    #: stop when no Q-value moves by more than this.
+    #: a goal stops when none of its Q-values moves by more than this.
     tol: float = 1e-6
     #: give up after this many sweeps (a warning is recorded in ``TabularQ.iterations``).
     max_iterations: int = 20_000
@@ -130,8 +130,8 @@ class TabularQ:
     def fit(self, problems: Sequence[GoalMDP]) -> list[QTable]:
         """Fit one Q-table per goal, goals batched by :attr:`TabularQConfig.batch_transitions`.
 
-        Goals are independent, so batching changes no table beyond the stopping rule: a batch stops when all of
-        its goals have moved less than ``tol``. :attr:`iterations` is the most sweeps any batch needed.
+        Goals are independent and each stops when its own values move less than ``tol``, so batching (and sharding
+        goals over workers) changes no table. :attr:`iterations` is the most sweeps any goal needed.
         """
         tables: list[QTable] = []
         batch: list[GoalMDP] = []
@@ -171,15 +171,25 @@ class TabularQ:
         q = np.zeros(n_total * n_actions)
         seen = np.zeros(n_total * n_actions, dtype=bool)
         seen[pairs] = True
+        # Each goal stops on its own (its rows are contiguous, since pair ids grow with the state offsets), so a
+        # goal's table is bit for bit the one it gets alone: batches and shards of goals change nothing.
+        goal_of = np.searchsorted(offsets, pairs // n_actions, side="right") - 1
+        starts = np.searchsorted(goal_of, np.arange(len(problems)))
+        has_rows = np.diff(np.append(starts, len(pairs))) > 0
+        active = has_rows.copy()
+        moved = np.zeros(len(problems))
         alpha, gamma = self.config.alpha, self.config.gamma
         for iteration in range(1, self.config.max_iterations + 1):
             self.iterations = iteration
             values = np.where(seen, q, -np.inf).reshape(n_total, n_actions).max(axis=1)
             values[~np.isfinite(values)] = 0.0  # states never left in the data
             update = alpha * (mean_reward + gamma * (transition @ values) - q_pairs)
+            update[~active[goal_of]] = 0.0
             q_pairs += update
             q[pairs] = q_pairs
-            if np.abs(update).max(initial=0.0) < self.config.tol:
+            moved[has_rows] = np.maximum.reduceat(np.abs(update), starts[has_rows])
+            active &= moved >= self.config.tol
+            if not active.any():
                 break
         q2, seen2 = q.reshape(n_total, n_actions), seen.reshape(n_total, n_actions)
         return [QTable(q2[a:b].astype(np.float32), seen2[a:b].copy()) for a, b in zip(offsets[:-1], offsets[1:])]

@@ -184,11 +184,11 @@ def test_an_interrupted_collection_resumes_to_the_same_data(random_data, tmp_pat
     real = collect_mod.collect_shard
     calls = []
 
-    def crash_after_first(config, seeds, shard, on_episode=None):
+    def crash_after_first(config, seeds, shard):
         if calls:
             raise KeyboardInterrupt
         calls.append(shard)
-        return real(config, seeds, shard, on_episode)
+        return real(config, seeds, shard)
 
     monkeypatch.setattr(collect_mod, "collect_shard", crash_after_first)
     with pytest.raises(KeyboardInterrupt):
@@ -198,9 +198,9 @@ def test_an_interrupted_collection_resumes_to_the_same_data(random_data, tmp_pat
 
     done = []
 
-    def counted(config, seeds, shard, on_episode=None):
+    def counted(config, seeds, shard):
         done.append(shard)
-        return real(config, seeds, shard, on_episode)
+        return real(config, seeds, shard)
 
     monkeypatch.setattr(collect_mod, "collect_shard", counted)
     collect(tiny_config(out), progress=False)

@@ -8,6 +8,7 @@ from teduo_gym.evaluation.episodes import EpisodeLog
 from teduo_gym.evaluation.evaluate import evaluate_run
 from teduo_gym.evaluation.protocol import EpisodeSpec, Protocol
 from teduo_gym.evaluation.rollout import EpisodeResult
+from teduo_gym.executor import ExecutorConfig
 from teduo_gym.pipeline import RunConfig
 
 AGENTS = {"random": "random", "bot": "bot"}
@@ -57,12 +58,16 @@ def test_a_rerun_resumes_and_never_reruns_finished_episodes(tmp_path):
 
 
 def test_parallel_processes_give_the_same_records(tmp_path):
+    # every shard reseeds its agent: even the random agent's episodes do not depend on who plays them
     config = tiny(tmp_path)
-    one = evaluate_run(config, {"bot": "bot"}, out=tmp_path / "one", progress=False)
-    two = evaluate_run(config, {"bot": "bot"}, out=tmp_path / "two", workers=2, n_envs=2, progress=False)
+    one = evaluate_run(config, AGENTS, out=tmp_path / "one", n_envs=2, progress=False)
+    two = evaluate_run(
+        config, AGENTS, out=tmp_path / "two", executor=ExecutorConfig(workers=2), n_envs=2, progress=False
+    )
     assert one == two
-    rows = {json.dumps(json.loads(line), sort_keys=True) for line in read_log(tmp_path / "two", "bot")}
-    assert rows == {json.dumps(json.loads(line), sort_keys=True) for line in read_log(tmp_path / "one", "bot")}
+    for agent in AGENTS:
+        rows = {json.dumps(json.loads(line), sort_keys=True) for line in read_log(tmp_path / "two", agent)}
+        assert rows == {json.dumps(json.loads(line), sort_keys=True) for line in read_log(tmp_path / "one", agent)}
 
 
 def test_a_folder_of_another_config_is_refused_and_kept(tmp_path):

@@ -7,15 +7,11 @@ import pytest
 
 from teduo_gym.agents import LLMAgent
 from teduo_gym.envs.babyai.actions import ACTION_WORDS
-from teduo_gym.finetune import ActionExample, FinetuneConfig, finetune, read_examples, tokenize_example, write_examples
+from teduo_gym.finetune import FinetuneConfig, finetune, read_examples, tokenize_example
 
-GOAL, STATE = "go to the red ball", "target: 2 forward, 1 left"
+from .conftest import GOAL
 
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    examples = [ActionExample(GOAL, f"target: {d} forward, 1 left", "left") for d in range(1, 9)]
-    return write_examples(tmp_path_factory.mktemp("ft") / "data.jsonl", examples)
+STATE = "target: 2 forward, 1 left"
 
 
 def config(data, out, **kwargs):

@@ -54,3 +54,34 @@ def test_the_start_cap_and_a_mismatched_table(labelled):
     other = LabelTable(table.goals, table.labels, "not-this-data", "ground truth", choices=table.choices)
     with pytest.raises(ValueError, match="other data"):
         goal_mdps(data, other, abstraction)
+
+
+def test_sharded_examples_equal_the_unsharded_ones_on_any_executor(labelled, tmp_path):
+    from teduo_gym.executor import ExecutorConfig
+    from teduo_gym.offline import sharded_action_examples
+
+    data, table, abstraction = labelled
+    expected = action_examples(goal_mdps(data, table, abstraction), ACTION_WORDS, max_starts=6, seed=3)
+    for per_shard, executor in ((1, None), (3, ExecutorConfig(workers=2))):
+        got = sharded_action_examples(
+            data,
+            table,
+            ACTION_WORDS,
+            max_starts=6,
+            seed=3,
+            goals_per_shard=per_shard,
+            executor=executor,
+            progress=False,
+        )
+        assert got == expected
+    # saved shards: a rerun loads them and runs nothing (an unreachable Ray cluster would fail if it ran anything)
+    parts = tmp_path / "parts"
+    first = sharded_action_examples(data, table, ACTION_WORDS, goals_per_shard=2, parts=parts, progress=False)
+    assert sorted(p.name for p in parts.iterdir()) == ["shard-00000.pkl", "shard-00001.pkl"]
+    nowhere = ExecutorConfig(kind="ray", address="127.0.0.1:9")
+    again = sharded_action_examples(
+        data, table, ACTION_WORDS, goals_per_shard=2, parts=parts, executor=nowhere, progress=False
+    )
+    assert again == first
+    with pytest.raises(ValueError, match="made by other work"):  # other settings, same folder
+        sharded_action_examples(data, table, ACTION_WORDS, goals_per_shard=2, max_steps=5, parts=parts, progress=False)
