@@ -1,7 +1,8 @@
 """Per-environment knowledge: describers, goal grammars, ground-truth checkers and how to build each env.
 
 - :class:`EnvKnowledge` -- what teduo-gym knows about one environment.
-- :func:`knowledge_for` -- the knowledge for an environment id (BabyAI ids today).
+- :func:`knowledge_for` -- the knowledge for an environment id (BabyAI levels; Craftax-Classic with the
+  ``teduo-gym[craftax]`` extra).
 - :class:`UnknownEnvironmentError` -- an id no knowledge covers.
 
 Environment packages (``teduo_gym.envs.babyai``) are imported only when asked for, so importing this module is
@@ -17,7 +18,7 @@ from typing import Any
 __all__ = ["SUPPORTED", "EnvKnowledge", "UnknownEnvironmentError", "knowledge_for"]
 
 #: Environment families teduo-gym knows, by id prefix.
-SUPPORTED: tuple[str, ...] = ("BabyAI-*",)
+SUPPORTED: tuple[str, ...] = ("BabyAI-*", "Craftax-Classic-Symbolic-v1")
 
 
 class UnknownEnvironmentError(ValueError):
@@ -86,5 +87,23 @@ def knowledge_for(env_id: str) -> EnvKnowledge:
             default_describer="egocentric",
             default_goals=tuple(babyai.DEFAULT_GOALS),
             symbolic_state=babyai.symbolic_state,
+        )
+    if env_id.startswith("Craftax-"):
+        try:
+            from teduo_gym.envs import craftax
+        except ImportError as err:
+            raise UnknownEnvironmentError(
+                f"{env_id} needs the craftax extra: pip install 'teduo-gym[craftax]' ({err})"
+            ) from err
+        if env_id != craftax.ENV_ID:
+            raise UnknownEnvironmentError(f"{env_id!r} is not known; the Craftax id is {craftax.ENV_ID!r}")
+        return EnvKnowledge(
+            name=env_id,
+            action_words=craftax.ACTION_WORDS,
+            describers=dict(craftax.DESCRIBERS),
+            make_env=craftax.make_craftax_env,
+            state_key=craftax.state_key,
+            default_describer="state",
+            default_goals=tuple(craftax.DEFAULT_GOALS),
         )
     raise UnknownEnvironmentError(f"no teduo-gym knowledge for {env_id!r}; supported: {', '.join(SUPPORTED)}")

@@ -1,0 +1,109 @@
+"""Craftax-Classic's 22 achievements as ground truth for instructions such as "collect wood".
+
+- :data:`ACHIEVEMENTS` -- the achievement names (``"collect_wood"``) in the column order of ``state.achievements``.
+- :func:`achievement_index` -- the column of a name or phrase (``"collect wood"``).
+- :func:`achievement_unlocked` -- whether a transition unlocked an achievement (on one or a batch of states).
+- :func:`unlocked_names` -- the names set in an achievement vector.
+- :class:`CraftaxAchievementDetector` -- the ground-truth :class:`~teduo_gym.wrappers.GoalDetector` of
+  :class:`~teduo_gym.envs.craftax.env.CraftaxEnv`: goal ``"collect wood"`` is achieved on the step that unlocks it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from craftax.craftax_classic.constants import Achievement
+
+from teduo_gym.wrappers import GoalDetector, UnknownGoalError
+
+__all__ = [
+    "ACHIEVEMENTS",
+    "ACHIEVEMENT_GOALS",
+    "CraftaxAchievementDetector",
+    "achievement_index",
+    "achievement_unlocked",
+    "unlocked_names",
+]
+
+#: The 22 achievement names, in Craftax's order (the columns of ``state.achievements``).
+ACHIEVEMENTS: tuple[str, ...] = tuple(a.name.lower() for a in sorted(Achievement, key=lambda a: a.value))
+#: The achievements as goal phrases (``"collect wood"``), in the same order.
+ACHIEVEMENT_GOALS: tuple[str, ...] = tuple(name.replace("_", " ") for name in ACHIEVEMENTS)
+
+
+def achievement_index(name: str) -> int:
+    """The column of an achievement, from its name (``"collect_wood"``) or phrase (``"Collect wood"``).
+
+    Example:
+        >>> achievement_index("collect wood"), achievement_index("MAKE_IRON_SWORD")
+        (0, 21)
+
+    Raises:
+        UnknownGoalError: ``name`` is none of the 22 achievements.
+    """
+    key = "_".join(name.lower().split())
+    if key not in ACHIEVEMENTS:
+        raise UnknownGoalError(f"{name!r} is not a Craftax-Classic achievement; they are: {', '.join(ACHIEVEMENTS)}")
+    return ACHIEVEMENTS.index(key)
+
+
+def achievement_unlocked(before: Any, after: Any, name: str) -> np.ndarray:
+    """Whether going from achievement vector(s) ``before`` to ``after`` unlocked ``name``.
+
+    Works on one state's ``(22,)`` vector or a batch ``(..., 22)`` (``state.achievements``, ``info["achievements"]``).
+
+    Example:
+        >>> before, after = np.zeros(22, bool), np.eye(22, dtype=bool)[0]
+        >>> bool(achievement_unlocked(before, after, "collect wood"))
+        True
+    """
+    i = achievement_index(name)
+    return np.asarray(after, bool)[..., i] & ~np.asarray(before, bool)[..., i]
+
+
+def unlocked_names(achievements: Any) -> list[str]:
+    """The names of the achievements set in a ``(22,)`` vector, in Craftax's order.
+
+    Example:
+        >>> unlocked_names(np.eye(22, dtype=bool)[1] | np.eye(22, dtype=bool)[0])
+        ['collect_wood', 'place_table']
+    """
+    return [name for name, on in zip(ACHIEVEMENTS, np.asarray(achievements, bool)) if on]
+
+
+class CraftaxAchievementDetector(GoalDetector):
+    """Ground truth for achievement goals: goal ``"collect wood"`` is achieved on the step that unlocks it.
+
+    Goals are achievement names or phrases (:data:`ACHIEVEMENT_GOALS`), through ``aliases`` for rewordings. It
+    reads ``info["achievements_unlocked"]`` of :class:`~teduo_gym.envs.craftax.env.CraftaxEnv` (its
+    ``last_unlocked``). Craftax unlocks each achievement once per episode, so a second "collect wood" in the same
+    episode is not detected.
+
+    Example:
+        >>> detector = CraftaxAchievementDetector()
+        >>> detector.goal_columns(["collect wood", "place_table"]).tolist()
+        [0, 1]
+    """
+
+    def __init__(self, aliases: dict[str, str] | None = None):
+        self.aliases = dict(aliases or {})
+        self._columns = np.zeros(0, np.intp)
+
+    def goal_columns(self, goals: Sequence[str]) -> np.ndarray:
+        """The achievement column of each goal (after aliasing).
+
+        Raises:
+            UnknownGoalError: a goal is not an achievement.
+        """
+        return np.array([achievement_index(self.aliases.get(g, g)) for g in goals], np.intp)
+
+    def reset(self, env: gym.Env, observation: Any, goals: Sequence[str], desired: int) -> Any:
+        self._columns = self.goal_columns(goals)
+        return observation
+
+    def detect(self, env: gym.Env, observation: Any, action: Any | None, goal_ids: np.ndarray) -> np.ndarray:
+        unlocked = env.unwrapped.last_unlocked  # type: ignore[attr-defined]
+        return unlocked[self._columns[np.asarray(goal_ids, np.intp)]]
