@@ -1,0 +1,88 @@
+"""Relabelling throughput with the embedded LLM: trajectories per second uncached vs cached, and the embedding
+reward per state vs batched.
+
+    python benchmarks/bench_relabel.py --trajectories 8 --states 512
+
+The trajectories are synthetic Craftax-like episodes (``teduo_gym.relabel.synthetic``: inventory, facing,
+nearby and vitals as text, Craftax-Classic achievement flags). "uncached" relabels them with an empty answer cache,
+so every LLM answer is generated; "cached" relabels them again with a new relabeller on the same cache, as a
+resumed run does. The reward rows embed ``--states`` state texts with a cache-less embedder, one state per call
+and all in one batched call, against the instructions kept (or the achievement phrases when none was kept).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+
+import tyro
+
+from teduo_gym.llm.config import LLMConfig
+from teduo_gym.relabel import RelabelConfig, TextEmbedder
+from teduo_gym.relabel.achievements import CRAFTAX_CLASSIC_ACHIEVEMENTS
+from teduo_gym.relabel.rewards import EmbeddingReward
+from teduo_gym.relabel.synthetic import synthetic_trajectory
+from teduo_gym.relabel.trajectory import achievement_phrase
+
+
+@dataclass(frozen=True)
+class Args:
+    #: trajectories relabelled.
+    trajectories: int = 8
+    #: steps per trajectory.
+    steps: int = 60
+    #: state texts rewarded in the reward rows.
+    states: int = 512
+    #: the longest LLM answer, in tokens.
+    max_new_tokens: int = 48
+    #: prompts per forward pass of the embedded LLM.
+    batch_size: int = 8
+    #: seed of the first synthetic trajectory.
+    seed: int = 0
+
+
+def main(args: Args) -> None:
+    trajectories = [synthetic_trajectory(args.seed + i, steps=args.steps) for i in range(args.trajectories)]
+    embedder = TextEmbedder()
+    with tempfile.TemporaryDirectory() as cache:
+        config = RelabelConfig(
+            llm=LLMConfig(chat=True, batch_size=args.batch_size), cache_dir=cache, max_new_tokens=args.max_new_tokens
+        )
+        relabeler = config.create(embedder)
+        relabeler.proposer.backend.generate(["warm up"], max_new_tokens=1)
+        start = time.perf_counter()
+        relabelled, stats = relabeler.relabel(trajectories)
+        uncached = time.perf_counter() - start
+        start = time.perf_counter()
+        config.create(embedder).relabel(trajectories)
+        cached = time.perf_counter() - start
+    print(
+        f"stats: proposed {stats.proposed}, off-format {stats.off_format}, duplicate {stats.duplicate}, "
+        f"unsupported {stats.unsupported}, kept {stats.kept}"
+    )
+    instructions = sorted({r.instruction for r in relabelled}) or [
+        achievement_phrase(a) for a in CRAFTAX_CLASSIC_ACHIEVEMENTS
+    ]
+    states = [s for t in trajectories for s in t.states]
+    states = (states * (args.states // max(len(states), 1) + 1))[: args.states]
+    reward = EmbeddingReward(TextEmbedder(cache_size=0), instructions)
+    start = time.perf_counter()
+    for state in states:
+        reward([state])
+    per_state = time.perf_counter() - start
+    start = time.perf_counter()
+    reward(states)
+    batched = time.perf_counter() - start
+
+    n = len(trajectories)
+    print(f"{'mode':<28}{'seconds':>10}{'per second':>14}{'ratio':>10}")
+    print(f"{'relabel, uncached':<28}{uncached:>10.2f}{n / uncached:>10.2f} tr/s{1.0:>10.1f}")
+    print(f"{'relabel, cached':<28}{cached:>10.2f}{n / cached:>10.2f} tr/s{uncached / cached:>10.1f}")
+    print(f"{'reward, one state a call':<28}{per_state:>10.2f}{len(states) / per_state:>10.0f} st/s{1.0:>10.1f}")
+    print(f"{'reward, batched':<28}{batched:>10.2f}{len(states) / batched:>10.0f} st/s{per_state / batched:>10.1f}")
+    print(f"({len(instructions)} instructions, {len(states)} states; reward ratios are per_state / batched)")
+
+
+if __name__ == "__main__":
+    main(tyro.cli(Args))

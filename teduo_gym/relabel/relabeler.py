@@ -1,0 +1,184 @@
+"""The relabelling step of OIR: propose, filter, reward -- one call per batch of rollouts.
+
+- :class:`RelabelConfig` -- a frozen config that builds a :class:`Relabeler`.
+- :class:`Relabeler` -- ``relabel(trajectories) -> (relabelled, stats)``.
+- :class:`RelabelledTrajectory` -- a trajectory with a new instruction and its per-step rewards.
+- :class:`RelabelStats` -- how many instructions were proposed, off-format, duplicate, unsupported, kept.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from teduo_gym.llm.config import LLMConfig, shared_backend
+from teduo_gym.llm.embedded import cache_root
+from teduo_gym.relabel.achievements import CRAFTAX_CLASSIC_ACHIEVEMENTS, AchievementMatcher
+from teduo_gym.relabel.embedding import TextEmbedder, shared_embedder
+from teduo_gym.relabel.filters import InstructionFilter
+from teduo_gym.relabel.proposer import InstructionProposer
+from teduo_gym.relabel.rewards import EmbeddingReward, achievement_rewards
+from teduo_gym.relabel.trajectory import Trajectory
+
+__all__ = ["RelabelConfig", "RelabelStats", "RelabelledTrajectory", "Relabeler"]
+
+
+@dataclass(frozen=True)
+class RelabelledTrajectory:
+    """A trajectory relabelled with an instruction it accomplished.
+
+    Attributes:
+        index: the trajectory's index in the batch.
+        instruction: the new instruction.
+        rewards: float32 per-step rewards (the embedding reward: 1 where the state text is similar enough).
+        achievements: the achievements the instruction names (empty when open-ended).
+        ground_truth: per-step ground-truth rewards of an achievement instruction, for evaluation (else None).
+        source: always ``"relabelled"`` (the buffer's source label).
+    """
+
+    index: int
+    instruction: str
+    rewards: np.ndarray
+    achievements: tuple[str, ...] = ()
+    ground_truth: np.ndarray | None = None
+    source: str = "relabelled"
+
+
+@dataclass
+class RelabelStats:
+    """Counts over one :meth:`Relabeler.relabel` call.
+
+    Attributes:
+        trajectories: trajectories read by the LLM.
+        proposed: list items in the answers (instructions parsed plus those dropped as off-format).
+        off_format: answers' lines dropped by the parser (includes empty answers).
+        duplicate: instructions dropped as duplicates.
+        unsupported: instructions the trajectory does not support.
+        kept: relabelled (trajectory, instruction) pairs.
+        reasons: how often each drop reason occurred.
+    """
+
+    trajectories: int = 0
+    proposed: int = 0
+    off_format: int = 0
+    duplicate: int = 0
+    unsupported: int = 0
+    kept: int = 0
+    reasons: Counter = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class RelabelConfig:
+    """How to relabel.
+
+    Example:
+        >>> config = RelabelConfig(max_trajectories=8)
+        >>> config.llm.chat, config.reward_threshold
+        (True, 0.5)
+        >>> relabeler = config.create()  # doctest: +SKIP
+    """
+
+    #: the proposing LLM (default: the embedded SmolLM2 with its chat template).
+    llm: LLMConfig = LLMConfig(chat=True)
+    #: LLM answers cache directory (None: cache_root()/relabel; "" for no disk cache).
+    cache_dir: str | None = None
+    #: trajectories the LLM reads per batch, failed first (None: all).
+    max_trajectories: int | None = None
+    #: instructions kept per answer.
+    max_instructions: int = 5
+    #: summary lines the LLM reads per trajectory.
+    max_events: int = 12
+    #: the longest answer, in tokens.
+    max_new_tokens: int = 48
+    #: achievement vocabulary for the matcher (trajectories name their own columns).
+    achievements: tuple[str, ...] = CRAFTAX_CLASSIC_ACHIEVEMENTS
+    #: instructions at least this similar are duplicates.
+    duplicate_threshold: float = 0.9
+    #: cosine similarity for the reward, and for supporting an open-ended instruction.
+    reward_threshold: float = 0.5
+    #: an instruction clause matches an achievement by embedding at this similarity.
+    match_threshold: float = 0.75
+
+    def create(self, embedder: TextEmbedder | None = None) -> Relabeler:
+        """Build the relabeller (the LLM and the embedder are shared within the process)."""
+        embedder = embedder if embedder is not None else shared_embedder()
+        cache = (
+            Path(self.cache_dir) if self.cache_dir else (cache_root() / "relabel" if self.cache_dir is None else None)
+        )
+        proposer = InstructionProposer(
+            shared_backend(self.llm),
+            cache_dir=cache,
+            max_events=self.max_events,
+            max_new_tokens=self.max_new_tokens,
+            max_instructions=self.max_instructions,
+        )
+        matcher = AchievementMatcher(self.achievements, embedder, self.match_threshold)
+        filter_ = InstructionFilter(
+            embedder, matcher, duplicate_threshold=self.duplicate_threshold, support_threshold=self.reward_threshold
+        )
+        return Relabeler(
+            proposer, filter_, reward_threshold=self.reward_threshold, max_trajectories=self.max_trajectories
+        )
+
+
+class Relabeler:
+    """Relabel a batch of trajectories with the open-ended instructions they accomplished (Zhang et al., 2025).
+
+    The LLM reads the trajectories failed-first (at most ``max_trajectories``), proposes instructions, the filter
+    drops duplicates and unsupported ones, and each kept instruction gets the embedding reward on every state of
+    its trajectory, plus the ground truth when it names achievements.
+
+    Example:
+        >>> from teduo_gym.relabel.synthetic import synthetic_trajectory
+        >>> relabeler = RelabelConfig().create()  # doctest: +SKIP
+        >>> relabelled, stats = relabeler.relabel([synthetic_trajectory(s) for s in range(4)])  # doctest: +SKIP
+        >>> relabelled[0].instruction, relabelled[0].rewards.shape, stats.kept  # doctest: +SKIP
+        ('collect wood', (60,), 7)
+    """
+
+    def __init__(
+        self,
+        proposer: InstructionProposer,
+        filter: InstructionFilter,
+        *,
+        reward_threshold: float = 0.5,
+        max_trajectories: int | None = None,
+    ):
+        self.proposer = proposer
+        self.filter = filter
+        self.reward_threshold = reward_threshold
+        self.max_trajectories = max_trajectories
+
+    def relabel(self, trajectories: Sequence[Trajectory]) -> tuple[list[RelabelledTrajectory], RelabelStats]:
+        """Relabel a batch; returns the relabelled trajectories (in the order read) and the counts.
+
+        Raises:
+            InstructionFormatError: no LLM answer in the batch held an instruction.
+        """
+        stats = RelabelStats()
+        proposals = self.proposer.propose(trajectories, self.max_trajectories)
+        stats.trajectories = len(proposals)
+        out: list[RelabelledTrajectory] = []
+        for proposal in proposals:
+            trajectory = trajectories[proposal.index]
+            off = [reason for _, reason in proposal.dropped]
+            stats.off_format += len(off)
+            stats.proposed += len(proposal.instructions) + sum(r != "empty answer" for r in off)
+            verdict = self.filter.filter(trajectory, proposal.instructions)
+            dropped = [reason for _, reason in verdict.dropped]
+            stats.duplicate += sum(r == "duplicate" for r in dropped)
+            stats.unsupported += sum(r.startswith("unsupported") for r in dropped)
+            stats.reasons.update(off + [r.split(" (")[0] for r in dropped])
+            if not verdict.kept:
+                continue
+            reward = EmbeddingReward(self.filter.embedder, [text for text, _ in verdict.kept], self.reward_threshold)
+            rewards = reward(list(trajectory.states)).astype(np.float32)
+            for column, (text, achievements) in enumerate(verdict.kept):
+                truth = achievement_rewards(trajectory, achievements)
+                out.append(RelabelledTrajectory(proposal.index, text, rewards[:, column], achievements, truth))
+        stats.kept = len(out)
+        return out, stats

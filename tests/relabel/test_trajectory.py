@@ -1,0 +1,66 @@
+"""Trajectory: achievement deltas, per-step changes, the compact summary; the achievement matcher."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from teduo_gym.relabel import CRAFTAX_CLASSIC_ACHIEVEMENTS, AchievementMatcher, Trajectory
+
+
+def test_gained_and_changes(wood_table):
+    assert wood_table.gained == [(1, "collect_wood"), (2, "place_table")]
+    assert wood_table.changes[0] == []
+    assert "inventory: nothing -> wood 1" in wood_table.changes[1]
+    assert "achieved place table" in wood_table.changes[2]
+    assert any(c.startswith("nearby: grass, tree -> table, water") for c in wood_table.changes[2])
+
+
+def test_summary_keeps_achievements_drops_noisy_keys():
+    states = [
+        f"facing: {'tree' if t % 2 else 'grass'}; inventory: {'wood 1' if t >= 5 else 'nothing'}" for t in range(10)
+    ]
+    flags = (np.arange(10) >= 5)[:, None]
+    summary = Trajectory("x", states, flags, ("collect_wood",)).summary()
+    assert summary == ["inventory: nothing -> wood 1", "achieved collect wood"] or summary == [
+        "achieved collect wood",
+        "inventory: nothing -> wood 1",
+    ]
+
+
+def test_achievement_shape_is_checked():
+    with pytest.raises(ValueError, match="achievements must have shape"):
+        Trajectory("x", ["a", "b"], np.zeros((3, 1), bool), ("collect_wood",))
+
+
+def test_no_achievements_is_allowed():
+    t = Trajectory("x", ["inventory: nothing", "inventory: wood 1"])
+    assert t.gained == [] and t.summary() == ["inventory: nothing -> wood 1"]
+
+
+def test_craftax_order():
+    assert len(CRAFTAX_CLASSIC_ACHIEVEMENTS) == 22
+    assert CRAFTAX_CLASSIC_ACHIEVEMENTS[0] == "collect_wood" and CRAFTAX_CLASSIC_ACHIEVEMENTS[-1] == "make_iron_sword"
+
+
+@pytest.mark.parametrize(
+    "instruction, expected",
+    [
+        ("collect wood", ("collect_wood",)),
+        ("Gather logs and then build a workbench", ("collect_wood", "place_table")),
+        ("craft a stone pickaxe", ("make_stone_pickaxe",)),
+        ("mine some stone", ("collect_stone",)),
+        ("kill the skeleton", ("defeat_skeleton",)),
+        ("drink water from the lake", ("collect_drink",)),
+        ("wake up", ("wake_up",)),
+        ("explore the map", ()),
+    ],
+)
+def test_matcher_keywords(instruction, expected):
+    assert AchievementMatcher(CRAFTAX_CLASSIC_ACHIEVEMENTS).match(instruction) == expected
+
+
+def test_matcher_embedding_fallback(embedder):
+    matcher = AchievementMatcher(CRAFTAX_CLASSIC_ACHIEVEMENTS, embedder, threshold=0.6)
+    assert matcher.match("slay zombies") == ("defeat_zombie",)
+    assert matcher.match("look at the sky") == ()
