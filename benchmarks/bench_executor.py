@@ -99,7 +99,7 @@ def stages(args: Args, executor: ExecutorConfig, out: Path) -> tuple[dict[str, f
     )
     produced = (
         data.fingerprint(),
-        table.labels.indices.tolist(),
+        tuple(table.labels.indices.tolist()),
         len(examples),
         json.dumps(evaluation, sort_keys=True),
     )
@@ -109,7 +109,9 @@ def stages(args: Args, executor: ExecutorConfig, out: Path) -> tuple[dict[str, f
 def main(args: Args) -> None:
     import ray
 
-    ray.init(num_cpus=max(args.workers), include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    ray.init(
+        address="local", num_cpus=max(args.workers), include_dashboard=False, logging_level="ERROR", log_to_driver=False
+    )
     rows: list[tuple[str, dict[str, float]]] = []
     produced = set()
     for kind in ("local", "ray"):

@@ -297,7 +297,8 @@ def _connect(config: ExecutorConfig) -> Any:
             _check_reachable(config.address)
             ray.init(address=config.address, **options)
         else:
-            ray.init(num_cpus=config.workers, include_dashboard=False, **options)
+            # "local": a new Ray for this process, never a cluster another `ray start` left on this machine
+            ray.init(address="local", num_cpus=config.workers, include_dashboard=False, **options)
         _connected = wanted
         check_workers()
     return ray

@@ -60,9 +60,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def cluster(teduo_cache, tmp_path_factory):
     """A Ray head on loopback with 2 CPUs (two worker processes); its address. It inherits $TEDUO_CACHE, so the
-    workers load the embedded model from the session's cache as this process does."""
+    workers load the embedded model from the session's cache as this process does, and a home of its own: a local
+    Ray (the last test) writes ~/.ray/auth_token, which a head started later would demand from its clients."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("ray") / "head.log"
+    folder = tmp_path_factory.mktemp("ray")
+    log = folder / "head.log"
     command = [
         str(Path(sys.executable).with_name("ray")),
         "start",
@@ -75,7 +77,7 @@ def cluster(teduo_cache, tmp_path_factory):
         "--disable-usage-stats",
     ]
     with open(log, "w") as out:
-        head = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        head = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "HOME": str(folder)})
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -245,3 +247,10 @@ def test_collect_label_offline_rl_and_evaluate_on_ray_equal_local(cluster, tmp_p
     assert examples == examples2
     assert evaluation == evaluation2 and records == records2
     assert not (tmp_path / "ray" / "labels" / "labels_judge.parts").exists()  # merged, then removed
+
+
+def test_without_an_address_a_local_ray_is_started(cluster, tmp_path):
+    """No address: a Ray of this process's own (not the cluster connected before, nor one `ray start` left)."""
+    list(map_shards(power, 2, [1], ExecutorConfig(kind="ray", address=cluster)))
+    assert sorted(map_shards(power, 2, [1, 2, 3], ExecutorConfig(kind="ray", workers=2))) == [(0, 2), (1, 4), (2, 8)]
+    assert ray.cluster_resources()["CPU"] == 2 and ray.get_runtime_context().gcs_address != cluster
