@@ -2,4 +2,5 @@
 
 import importlib.util
 
-collect_ignore_glob = [] if importlib.util.find_spec("craftax") else ["teduo_gym/envs/craftax/*.py"]
+_CRAFTAX = ["teduo_gym/envs/craftax/*.py", "teduo_gym/oir/*.py"]  # JAX: the craftax extra
+collect_ignore_glob = [] if importlib.util.find_spec("craftax") else _CRAFTAX

@@ -1,5 +1,5 @@
 """The ``teduo`` command: ``run``, ``collect``, ``label``, ``evaluate``, ``baseline sb3``, ``compare``, ``balrog``,
-``serve-llm``, ``webshop serve``, ``finetune`` (``--help`` lists flags)."""
+``serve-llm``, ``webshop serve|run``, ``finetune``, ``oir`` (``--help`` lists flags)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ from teduo_gym.executor import ExecutorConfig, ExecutorError
 from teduo_gym.labeling.hindsight import LabelConfig, label
 from teduo_gym.llm.base import LLMError
 from teduo_gym.llm.config import LLMConfig
+from teduo_gym.oir.command import OIRCommand
 from teduo_gym.pipeline import Stage
+from teduo_gym.webshop.run import WebShopRunCommand, run_command
 
 __all__ = ["ServeLLMConfig", "main"]
 
@@ -57,7 +59,8 @@ class _BaselineGroup:
 
 @dataclass(frozen=True)
 class _WebShopGroup:
-    """WebShop: `teduo webshop serve` starts a WebShop server (see its --help)."""
+    """WebShop: `teduo webshop serve` starts a WebShop server, `teduo webshop run --config C` runs TEDUO on it (see
+    their --help)."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,10 @@ def _parse(args: list[str]) -> object:
     """The command's config from the command line (a group's subcommand too)."""
     groups = {
         "baseline": ({"sb3": SB3Config}, "Baselines trained on a run's protocol environments."),
-        "webshop": ({"serve": WebShopServeConfig}, "WebShop: a server of its page flow and reward."),
+        "webshop": (
+            {"serve": WebShopServeConfig, "run": WebShopRunCommand},
+            "WebShop: a server of its page flow and reward, and TEDUO on WebShop end to end.",
+        ),
     }
     if args[:1] and args[0] in groups:  # a group: `teduo baseline sb3 ...`, `teduo webshop serve ...`
         commands, description = groups[args[0]]
@@ -120,6 +126,7 @@ def _parse(args: list[str]) -> object:
             "webshop": _WebShopGroup,
             "compare": CompareConfig,
             "balrog": BalrogConfig,
+            "oir": OIRCommand,
             "serve-llm": ServeLLMConfig,
         },
         prog="teduo",
@@ -161,6 +168,10 @@ def _dispatch(config: object) -> None:
         balrog(config)
     elif isinstance(config, ServeLLMConfig):
         serve_llm(config)
+    elif isinstance(config, WebShopRunCommand):
+        run_command(config)
+    elif isinstance(config, OIRCommand):
+        config.run()
     elif isinstance(config, WebShopServeConfig):
         from teduo_gym.envs.webshop.server import serve
 

