@@ -117,20 +117,10 @@ class RunConfig:
     @classmethod
     def from_file(cls, path: str | Path) -> RunConfig:
         """Read a JSON config; unknown keys are an error naming the known ones."""
-        raw = json.loads(Path(path).read_text())
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ValueError(f"{path}: unknown settings {unknown}; known: {sorted(known)}")
-        if "llm" in raw:
-            raw["llm"] = LLMConfig(**raw["llm"])
-        if "executor" in raw:
-            raw["executor"] = ExecutorConfig(**raw["executor"])
-        if "out" in raw:
-            raw["out"] = Path(raw["out"])
-        if "goal_kinds" in raw:
-            raw["goal_kinds"] = tuple(raw["goal_kinds"])
-        return cls(**raw)
+        from teduo_gym.records import read_config
+
+        convert = {"llm": lambda v: LLMConfig(**v), "executor": lambda v: ExecutorConfig(**v), "out": Path}
+        return read_config(cls, path, {**convert, "goal_kinds": tuple})
 
 
 def stage_key(config: RunConfig, *fields: str) -> str:

@@ -167,15 +167,6 @@ class OIRConfig:
             ...
             ValueError: ...oir.json: unknown settings ['batch']; known: ['arms', ...
         """
-        raw = json.loads(Path(path).read_text())
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ValueError(f"{path}: unknown settings {unknown}; known: {sorted(known)}")
-        if "llm" in raw:
-            raw["llm"] = LLMConfig(**raw["llm"])
-        if "out" in raw:
-            raw["out"] = Path(raw["out"])
-        if "arms" in raw:
-            raw["arms"] = tuple(raw["arms"])
-        return cls(**raw)
+        from teduo_gym.records import read_config
+
+        return read_config(cls, path, {"llm": lambda v: LLMConfig(**v), "out": Path, "arms": tuple})

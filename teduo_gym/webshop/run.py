@@ -108,30 +108,10 @@ class WebShopRunConfig:
             >>> WebShopRunConfig.from_file(p).baselines[0].backend
             'openai'
         """
-        path = Path(path)
-        try:
-            raw = json.loads(path.read_text())
-        except FileNotFoundError as exc:
-            raise FileNotFoundError(f"no WebShop run config at {path}") from exc
-        except ValueError as exc:
-            raise ValueError(f"{path} is not JSON: {exc}") from exc
-        if not isinstance(raw, dict):
-            raise ValueError(f"{path}: expected a JSON object of settings, got {type(raw).__name__}")
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ValueError(f"{path}: unknown settings {unknown}; known: {sorted(known)}")
-        try:
-            if "llm" in raw:
-                raw["llm"] = LLMConfig(**raw["llm"])
-            if "baselines" in raw:
-                raw["baselines"] = tuple(LLMConfig(**b) for b in raw["baselines"])
-        except TypeError as exc:
-            known_llm = [f.name for f in dataclasses.fields(LLMConfig)]
-            raise ValueError(f"{path}: a bad LLM setting ({exc}); known: {known_llm}") from exc
-        if "out" in raw:
-            raw["out"] = Path(raw["out"])
-        return cls(**raw)
+        from teduo_gym.records import read_config
+
+        llm = lambda v: LLMConfig(**v)  # noqa: E731
+        return read_config(cls, path, {"llm": llm, "baselines": lambda v: tuple(map(llm, v)), "out": Path})
 
 
 @dataclass(frozen=True)
