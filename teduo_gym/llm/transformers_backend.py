@@ -454,6 +454,51 @@ class TransformersBackend:
             self._candidate_cache[key] = ids
         return ids
 
+    def score_shared_prompt(self, prompt: str, candidates: Sequence[str]) -> np.ndarray:
+        """:meth:`score` of one prompt, run once: its key/value cache is continued with all candidates in one batch
+        (several times faster on long prompts with many multi-token candidates; the same numbers up to float
+        rounding). Shape ``(len(candidates),)``.
+
+        Example:
+            >>> llm.score_shared_prompt("The sky is", [" blue", " very green"]).shape  # doctest: +SKIP
+            (2,)
+        """
+        model, tokenizer = self.model, self.tokenizer
+        if not candidates:
+            return self.score([prompt], candidates)[0]
+        text = self.format_prompt(prompt)
+        ids = self._encode_prompt(text)
+        continuations = []
+        for candidate in candidates:
+            whole = self._encode(text + candidate)
+            if whole[: len(ids)] != ids or len(whole) == len(ids):  # the candidate merges with the prompt's end
+                return self.score([prompt], candidates)[0]
+            continuations.append(whole[len(ids) :])
+        width = max(len(c) for c in continuations)
+        tokens = torch.full((len(candidates), width), int(tokenizer.eos_token_id or 0), dtype=torch.long)
+        mask = torch.zeros((len(candidates), len(ids) + width), dtype=torch.long)
+        mask[:, : len(ids)] = 1
+        for i, c in enumerate(continuations):
+            tokens[i, : len(c)] = torch.tensor(c)
+            mask[i, len(ids) : len(ids) + len(c)] = 1  # right padding: padded positions come after every scored one
+        with torch.inference_mode():
+            first = model(input_ids=torch.tensor([ids], device=self.device), use_cache=True)
+            cache = first.past_key_values
+            cache.batch_repeat_interleave(len(candidates))
+            rest = model(
+                input_ids=tokens.to(self.device),
+                attention_mask=mask.to(self.device),
+                past_key_values=cache,
+                use_cache=True,
+            )
+            head = torch.log_softmax(first.logits[0, -1].float(), -1).cpu()
+            tail = torch.log_softmax(rest.logits.float(), -1).cpu()
+        scores = np.empty(len(candidates))
+        for i, c in enumerate(continuations):
+            picked = tail[i, torch.arange(len(c) - 1), torch.tensor(c[1:], dtype=torch.long)] if len(c) > 1 else []
+            scores[i] = float(head[c[0]]) + float(sum(float(v) for v in picked))
+        return scores
+
     def score_by_sequences(self, prompts: Sequence[str], candidates: Sequence[str]) -> np.ndarray:
         """Score by running every prompt + candidate sequence: the sum of the candidate tokens' log-probs.
 

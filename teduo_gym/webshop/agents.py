@@ -64,9 +64,10 @@ QUERY_TEMPLATE = (
 def score_continuations(backend: LLMBackend, prompt: str, candidates: Sequence[str]) -> np.ndarray:
     """``log p(candidate | prompt)`` of each candidate, summed over its tokens: shape ``(len(candidates),)``.
 
-    A local model (:class:`~teduo_gym.llm.TransformersBackend`) runs the prompt once and continues its key/value
-    cache with all candidates in one batch, several times faster than :meth:`score` on long prompts, with the same
-    numbers (up to float rounding); other backends are asked :meth:`~teduo_gym.llm.LLMBackend.score`.
+    A local model runs the prompt once for all candidates
+    (:meth:`~teduo_gym.llm.TransformersBackend.score_shared_prompt`), several times faster than :meth:`score` on long
+    prompts, with the same numbers (up to float rounding); other backends are asked
+    :meth:`~teduo_gym.llm.LLMBackend.score`.
 
     Example:
         >>> from teduo_gym.llm import TransformersBackend
@@ -74,40 +75,10 @@ def score_continuations(backend: LLMBackend, prompt: str, candidates: Sequence[s
         >>> score_continuations(llm, "The sky is", [" blue", " very green"]).shape  # doctest: +SKIP
         (2,)
     """
-    import torch
-
-    model, tokenizer = getattr(backend, "model", None), getattr(backend, "tokenizer", None)
-    if model is None or tokenizer is None or not candidates:
-        return np.asarray(backend.score([prompt], candidates), dtype=np.float64)[0]
-    # the backend's own tokenisation (private helpers), so the numbers match its score()
-    text = backend.format_prompt(prompt)  # type: ignore[attr-defined]
-    ids = backend._encode_prompt(text)  # type: ignore[attr-defined]
-    continuations = []
-    for candidate in candidates:
-        whole = backend._encode(text + candidate)  # type: ignore[attr-defined]
-        if whole[: len(ids)] != ids or len(whole) == len(ids):  # the candidate merges with the prompt's end
-            return np.asarray(backend.score([prompt], candidates), dtype=np.float64)[0]
-        continuations.append(whole[len(ids) :])
-    device = next(model.parameters()).device
-    width = max(len(c) for c in continuations)
-    tokens = torch.full((len(candidates), width), int(tokenizer.eos_token_id or 0), dtype=torch.long)
-    mask = torch.zeros((len(candidates), len(ids) + width), dtype=torch.long)
-    mask[:, : len(ids)] = 1
-    for i, c in enumerate(continuations):
-        tokens[i, : len(c)] = torch.tensor(c)
-        mask[i, len(ids) : len(ids) + len(c)] = 1  # right padding: padded positions come after every scored one
-    with torch.inference_mode():
-        first = model(input_ids=torch.tensor([ids], device=device), use_cache=True)
-        cache = first.past_key_values
-        cache.batch_repeat_interleave(len(candidates))
-        rest = model(input_ids=tokens.to(device), attention_mask=mask.to(device), past_key_values=cache, use_cache=True)
-        head = torch.log_softmax(first.logits[0, -1].float(), -1).cpu()
-        tail = torch.log_softmax(rest.logits.float(), -1).cpu()
-    scores = np.empty(len(candidates))
-    for i, c in enumerate(continuations):
-        picked = tail[i, torch.arange(len(c) - 1), torch.tensor(c[1:], dtype=torch.long)] if len(c) > 1 else []
-        scores[i] = float(head[c[0]]) + float(sum(float(v) for v in picked))
-    return scores
+    shared = getattr(backend, "score_shared_prompt", None)
+    if shared is not None:
+        return shared(prompt, candidates)
+    return np.asarray(backend.score([prompt], candidates), dtype=np.float64)[0]
 
 
 def write_queries(backend: LLMBackend, instructions: Sequence[str], max_new_tokens: int = 12) -> list[str]:
