@@ -1,13 +1,15 @@
-"""Relabelling throughput with the embedded LLM: trajectories per second uncached vs cached, and the embedding
-reward per state vs batched.
+"""Relabelling throughput with the embedded LLM: trajectories per second with the chat prompt vs the default few-shot
+completion prompt (both uncached) vs cached, and the embedding reward per step vs batched.
 
     python benchmarks/bench_relabel.py --trajectories 8 --states 512
 
 The trajectories are synthetic Craftax-like episodes (``teduo_gym.relabel.synthetic``: inventory, facing,
 nearby and vitals as text, Craftax-Classic achievement flags). "uncached" relabels them with an empty answer cache,
-so every LLM answer is generated; "cached" relabels them again with a new relabeller on the same cache, as a
-resumed run does. The reward rows embed ``--states`` state texts with a cache-less embedder, one state per call
-and all in one batched call, against the instructions kept (or the achievement phrases when none was kept).
+so every LLM answer is generated, once with the chat template and PROPOSE_TEMPLATE and once (the default) as plain
+completion of FEW_SHOT_TEMPLATE; "cached" relabels them again with a new default relabeller on the same cache, as a
+resumed run does. The reward rows embed ``--states`` change texts (what each step changed, what the reward reads)
+with a cache-less embedder, one per call and all in one batched call, against the instructions kept (or the
+achievement phrases when none was kept).
 """
 
 from __future__ import annotations
@@ -45,26 +47,31 @@ class Args:
 def main(args: Args) -> None:
     trajectories = [synthetic_trajectory(args.seed + i, steps=args.steps) for i in range(args.trajectories)]
     embedder = TextEmbedder()
-    with tempfile.TemporaryDirectory() as cache:
-        config = RelabelConfig(
-            llm=LLMConfig(chat=True, batch_size=args.batch_size), cache_dir=cache, max_new_tokens=args.max_new_tokens
+    runs = {}
+    for chat in (True, False):
+        with tempfile.TemporaryDirectory() as cache:
+            config = RelabelConfig(
+                llm=LLMConfig(chat=chat, batch_size=args.batch_size),
+                cache_dir=cache,
+                max_new_tokens=args.max_new_tokens,
+            )
+            relabeler = config.create(embedder)
+            relabeler.proposer.backend.generate(["warm up"], max_new_tokens=1)
+            start = time.perf_counter()
+            relabelled, stats = relabeler.relabel(trajectories)
+            runs[chat] = (time.perf_counter() - start, stats)
+            start = time.perf_counter()
+            config.create(embedder).relabel(trajectories)
+            cached = time.perf_counter() - start
+    for chat, (_, stats) in runs.items():
+        print(
+            f"{'chat' if chat else 'few-shot'}: proposed {stats.proposed}, off-format {stats.off_format}, "
+            f"duplicate {stats.duplicate}, unsupported {stats.unsupported}, kept {stats.kept}"
         )
-        relabeler = config.create(embedder)
-        relabeler.proposer.backend.generate(["warm up"], max_new_tokens=1)
-        start = time.perf_counter()
-        relabelled, stats = relabeler.relabel(trajectories)
-        uncached = time.perf_counter() - start
-        start = time.perf_counter()
-        config.create(embedder).relabel(trajectories)
-        cached = time.perf_counter() - start
-    print(
-        f"stats: proposed {stats.proposed}, off-format {stats.off_format}, duplicate {stats.duplicate}, "
-        f"unsupported {stats.unsupported}, kept {stats.kept}"
-    )
     instructions = sorted({r.instruction for r in relabelled}) or [
         achievement_phrase(a) for a in CRAFTAX_CLASSIC_ACHIEVEMENTS
     ]
-    states = [s for t in trajectories for s in t.states]
+    states = [text for t in trajectories for text in t.change_texts if text]
     states = (states * (args.states // max(len(states), 1) + 1))[: args.states]
     reward = EmbeddingReward(TextEmbedder(cache_size=0), instructions)
     start = time.perf_counter()
@@ -75,13 +82,20 @@ def main(args: Args) -> None:
     reward(states)
     batched = time.perf_counter() - start
 
-    n = len(trajectories)
-    print(f"{'mode':<28}{'seconds':>10}{'per second':>14}{'ratio':>10}")
-    print(f"{'relabel, uncached':<28}{uncached:>10.2f}{n / uncached:>10.2f} tr/s{1.0:>10.1f}")
-    print(f"{'relabel, cached':<28}{cached:>10.2f}{n / cached:>10.2f} tr/s{uncached / cached:>10.1f}")
-    print(f"{'reward, one state a call':<28}{per_state:>10.2f}{len(states) / per_state:>10.0f} st/s{1.0:>10.1f}")
-    print(f"{'reward, batched':<28}{batched:>10.2f}{len(states) / batched:>10.0f} st/s{per_state / batched:>10.1f}")
-    print(f"({len(instructions)} instructions, {len(states)} states; reward ratios are per_state / batched)")
+    n, chat_seconds = len(trajectories), runs[True][0]
+    print(f"{'mode':<34}{'seconds':>10}{'per second':>14}{'ratio':>10}")
+    for label, seconds in [
+        ("relabel, chat prompt, uncached", chat_seconds),
+        ("relabel, few-shot, uncached", runs[False][0]),
+        ("relabel, few-shot, cached", cached),
+    ]:
+        print(f"{label:<34}{seconds:>10.2f}{n / seconds:>10.2f} tr/s{chat_seconds / seconds:>10.1f}")
+    print(f"{'reward, one step a call':<34}{per_state:>10.2f}{len(states) / per_state:>10.0f} st/s{1.0:>10.1f}")
+    print(f"{'reward, batched':<34}{batched:>10.2f}{len(states) / batched:>10.0f} st/s{per_state / batched:>10.1f}")
+    print(
+        f"({len(instructions)} instructions, {len(states)} steps; relabel ratios are chat / row, reward ratios "
+        "one step a call / batched)"
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 - :func:`plot_all` -- draw every figure that has data into a folder (matplotlib's object-oriented API and the Agg
   canvas: no global state, no display).
 - :func:`kinds_of` -- the goal kinds of a setting's summaries, in BabyAI's order.
+- :func:`new_figure`, :func:`agent_colors` -- an Agg figure of a size, one colour per agent (also used by
+  :mod:`teduo_gym.oir.report`).
 - :data:`FIGURE_SIZES`, :data:`DPI` -- each figure's file name and size (inches), and its resolution.
 """
 
@@ -21,7 +23,7 @@ from matplotlib.patches import Patch
 from teduo_gym.envs.babyai.goals import GOAL_KINDS
 from teduo_gym.evaluation.protocol import SETTINGS
 
-__all__ = ["DPI", "FIGURE_SIZES", "kinds_of", "plot_all"]
+__all__ = ["DPI", "FIGURE_SIZES", "agent_colors", "kinds_of", "new_figure", "plot_all"]
 
 #: Resolution of the figures (dots per inch).
 DPI = 100
@@ -46,13 +48,25 @@ def kinds_of(summaries: Mapping[str, Mapping[str, Any]]) -> list[str]:
     return [*(k for k in GOAL_KINDS if k in found), *sorted(found - set(GOAL_KINDS))]
 
 
-def _figure(name: str) -> Figure:
-    fig = Figure(figsize=FIGURE_SIZES[name], dpi=DPI, layout="constrained")
+def new_figure(size: tuple[float, float]) -> Figure:
+    """A figure of ``size`` inches drawn by the Agg backend (no display needed).
+
+    Example:
+        >>> new_figure((4, 3)).get_size_inches().tolist()
+        [4.0, 3.0]
+    """
+    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
 
-def _colors(names: Sequence[str]) -> dict[str, Any]:
+def agent_colors(names: Sequence[str]) -> dict[str, Any]:
+    """One colour per name, in order (tab10, or tab20 past ten names).
+
+    Example:
+        >>> len(agent_colors(["a", "b"]))
+        2
+    """
     cmap = colormaps["tab10" if len(names) <= 10 else "tab20"]
     return {name: cmap(i % cmap.N) for i, name in enumerate(names)}
 
@@ -163,7 +177,7 @@ def plot_all(
         episodes: agent -> its episode records (``length``, ``success``); none: no length figure.
         curves: label -> learning-curve points (``steps``, ``success_rate``); none: no learning-curve figure.
     """
-    colors = _colors(names)
+    colors = agent_colors(names)
     draw = {
         "success_by_setting.png": lambda fig: _plot_settings(fig, summaries, colors),
         "success_by_goal_kind.png": lambda fig: _plot_kinds(fig, summaries, colors),
@@ -175,7 +189,7 @@ def plot_all(
     for name in FIGURE_SIZES:
         (out / name).unlink(missing_ok=True)
     for name, plot in draw.items():
-        fig = _figure(name)
+        fig = new_figure(FIGURE_SIZES[name])
         plot(fig)
         fig.savefig(out / name, dpi=DPI)
     return list(draw)

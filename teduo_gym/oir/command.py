@@ -20,7 +20,8 @@ __all__ = ["OIRCommand"]
 @dataclass(frozen=True)
 class OIRCommand:
     """Open-ended instruction relabelling on Craftax-Classic (see teduo_gym.oir.OIRConfig): an instruction-conditioned
-    PQN agent with relabelling against the same agent on the 22 achievement instructions only; reruns resume.
+    PQN agent with relabelling against the same agent on the 22 achievement instructions only, evaluated on
+    achievement, paraphrased and compositional instructions with a report (out/report.md); reruns resume.
 
     Example:
         >>> OIRCommand(Path("examples/oir-craftax-quick.json")).run()  # doctest: +SKIP
@@ -30,12 +31,13 @@ class OIRCommand:
     config: Path
 
     def run(self) -> dict[str, Any]:
-        """Train every arm; returns and writes ``{arm: summary}`` to ``out/summary.json``."""
+        """Train every arm, evaluate them and a random agent; returns and writes ``{agent: summary}`` to
+        ``out/summary.json``, and the report to ``out/report.md``."""
         from teduo_gym.oir.train import run_oir  # JAX and Craftax: the craftax extra
 
         config = OIRConfig.from_file(self.config)
         results = run_oir(config)
         path = Path(config.out) / "summary.json"
         atomic_write(path, lambda p: p.write_text(json.dumps(results, indent=1, default=str)))
-        print(f"wrote {path}")
+        print(f"wrote {path} and {results['report']}")
         return results

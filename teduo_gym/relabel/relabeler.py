@@ -34,7 +34,7 @@ class RelabelledTrajectory:
     Attributes:
         index: the trajectory's index in the batch.
         instruction: the new instruction.
-        rewards: float32 per-step rewards (the embedding reward: 1 where the state text is similar enough).
+        rewards: float32 per-step rewards (the embedding reward: 1 where the step's change text is similar enough).
         achievements: the achievements the instruction names (empty when open-ended).
         ground_truth: per-step ground-truth rewards of an achievement instruction, for evaluation (else None).
         source: always ``"relabelled"`` (the buffer's source label).
@@ -78,12 +78,12 @@ class RelabelConfig:
     Example:
         >>> config = RelabelConfig(max_trajectories=8)
         >>> config.llm.chat, config.reward_threshold
-        (True, 0.5)
+        (False, 0.5)
         >>> relabeler = config.create()  # doctest: +SKIP
     """
 
-    #: the proposing LLM (default: the embedded SmolLM2 with its chat template).
-    llm: LLMConfig = LLMConfig(chat=True)
+    #: the proposing LLM (default: the embedded SmolLM2, prompted for plain completion; see FEW_SHOT_TEMPLATE).
+    llm: LLMConfig = LLMConfig()
     #: LLM answers cache directory (None: cache_root()/relabel; "" for no disk cache).
     cache_dir: str | None = None
     #: trajectories the LLM reads per batch, failed first (None: all).
@@ -129,8 +129,8 @@ class Relabeler:
     """Relabel a batch of trajectories with the open-ended instructions they accomplished (Zhang et al., 2025).
 
     The LLM reads the trajectories failed-first (at most ``max_trajectories``), proposes instructions, the filter
-    drops duplicates and unsupported ones, and each kept instruction gets the embedding reward on every state of
-    its trajectory, plus the ground truth when it names achievements.
+    drops duplicates and unsupported ones, and each kept instruction gets the embedding reward on every step of
+    its trajectory (on what changed at the step), plus the ground truth when it names achievements.
 
     Example:
         >>> from teduo_gym.relabel.synthetic import synthetic_trajectory
@@ -176,7 +176,7 @@ class Relabeler:
             if not verdict.kept:
                 continue
             reward = EmbeddingReward(self.filter.embedder, [text for text, _ in verdict.kept], self.reward_threshold)
-            rewards = reward(list(trajectory.states)).astype(np.float32)
+            rewards = reward(trajectory.change_texts).astype(np.float32)
             for column, (text, achievements) in enumerate(verdict.kept):
                 truth = achievement_rewards(trajectory, achievements)
                 out.append(RelabelledTrajectory(proposal.index, text, rewards[:, column], achievements, truth))

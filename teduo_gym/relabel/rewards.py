@@ -25,7 +25,10 @@ class EmbeddingReward:
     """Binary rewards of instructions on state texts: cosine similarity of their embeddings above a threshold.
 
     Zhang et al. (2025) reward a relabelled instruction where the state's embedding is close enough to the
-    instruction's: ``r_i(s) = 1[cos(e(instruction_i), e(text(s))) >= threshold]``.
+    instruction's: ``r_i(s) = 1[cos(e(instruction_i), e(text(s))) >= threshold]``. The :class:`Relabeler` and the
+    OIR trainer give it each step's *changes* (:attr:`Trajectory.change_texts`, ``"inventory: nothing -> wood 1;
+    achieved collect wood"``) rather than the whole state: a whole Craftax state text mentions everything in view,
+    so no short instruction came near the threshold on it ("drink water" vs a state beside water: 0.35).
 
     Args:
         embedder: the sentence embedder.
@@ -46,8 +49,12 @@ class EmbeddingReward:
         self.embeddings = embedder.embed(self.instructions)
 
     def similarity(self, states: Sequence[str]) -> np.ndarray:
-        """Cosine similarities, shape ``(len(states), len(instructions))``."""
-        return self.embedder.embed(states) @ self.embeddings.T
+        """Cosine similarities, shape ``(len(states), len(instructions))``; an empty text's are -1 (never rewarded)."""
+        out = np.full((len(states), len(self.instructions)), -1.0, np.float32)
+        rows = [i for i, text in enumerate(states) if text]
+        if rows:
+            out[rows] = self.embedder.embed([states[i] for i in rows]) @ self.embeddings.T
+        return out
 
     def __call__(self, states: Sequence[str]) -> np.ndarray:
         """Rewards (booleans), shape ``(len(states), len(instructions))``."""

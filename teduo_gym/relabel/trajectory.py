@@ -4,6 +4,8 @@
   flags, success and return; :meth:`Trajectory.changes` lists what changed at each step and
   :meth:`Trajectory.summary` keeps the informative changes in a few lines (what the LLM reads).
 - :func:`split_state` -- a state text as ``{key: items}`` (lines or ``;``-separated parts ``key: a, b``).
+- :func:`state_changes` -- what changed between two state texts, as short texts; one step of
+  :meth:`Trajectory.changes`, also used online to reward open-ended instructions.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
-__all__ = ["Trajectory", "achievement_phrase", "split_state"]
+__all__ = ["Trajectory", "achievement_phrase", "split_state", "state_changes"]
 
 _PARTS = re.compile(r"[\n;]+")
 
@@ -47,6 +49,29 @@ def split_state(text: str) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in state.items()}
 
 
+def state_changes(
+    before: dict[str, frozenset[str]],
+    after: dict[str, frozenset[str]],
+    gained: Sequence[str] = (),
+    skip: Sequence[str] = (),
+) -> list[str]:
+    """What changed from one :func:`split_state` to the next: for each key whose items differ (keys in ``skip``
+    aside), ``"key: lost -> got"``; then ``"achieved <phrase>"`` for each achievement in ``gained``.
+
+    Example:
+        >>> before, after = split_state("inventory: nothing; facing: tree"), split_state("inventory: wood 1")
+        >>> state_changes(before, after, gained=["collect_wood"])
+        ['inventory: nothing -> wood 1', 'facing: tree -> nothing', 'achieved collect wood']
+    """
+    out = []
+    for key in dict.fromkeys([*before, *after]):
+        old, new = before.get(key, frozenset()), after.get(key, frozenset())
+        if old != new and key not in skip:
+            lost, got = ", ".join(sorted(old - new)) or "nothing", ", ".join(sorted(new - old)) or "nothing"
+            out.append(f"{key}: {lost} -> {got}" if key else f"{lost} -> {got}")
+    return out + [f"achieved {achievement_phrase(name)}" for name in gained]
+
+
 @dataclass(frozen=True, eq=False)
 class Trajectory:
     """One episode, described by text.
@@ -59,6 +84,8 @@ class Trajectory:
         achievement_names: the ``K`` achievement names (``"collect_wood"``), in column order.
         success: whether the agent achieved ``instruction``.
         episode_return: the episode's return.
+        ignore_keys: state-text keys whose changes are left out of :attr:`changes` (e.g. Craftax's ``nearby``,
+            which changes with every step the player walks).
 
     Example:
         >>> t = Trajectory("collect wood", ["inventory: nothing", "inventory: wood 1"],
@@ -75,6 +102,7 @@ class Trajectory:
     achievement_names: tuple[str, ...] = ()
     success: bool = False
     episode_return: float = 0.0
+    ignore_keys: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.achievements is not None:
@@ -102,22 +130,31 @@ class Trajectory:
 
     @cached_property
     def changes(self) -> list[list[str]]:
-        """What changed at each step, as short texts (``"inventory: wood 1 -> wood 2"``, ``"achieved ..."``).
+        """What changed at each step, as short texts (``"inventory: wood 1 -> wood 2"``, ``"achieved ..."``); see
+        :func:`state_changes`.
 
-        Step 0 has no changes. Items that leave and items that arrive under one key make one change.
+        Step 0 has no changes but the achievements its flags already hold. Keys in ``ignore_keys`` are left out,
+        and with achievement flags so is the state text's own ``achievements`` line (the ``"achieved ..."`` entries
+        say it).
         """
         parsed = [split_state(s) for s in self.states]
-        out: list[list[str]] = [[] for _ in self.states]
-        for t in range(1, len(parsed)):
-            before, after = parsed[t - 1], parsed[t]
-            for key in dict.fromkeys([*before, *after]):
-                old, new = before.get(key, frozenset()), after.get(key, frozenset())
-                if old != new:
-                    lost, got = ", ".join(sorted(old - new)) or "nothing", ", ".join(sorted(new - old)) or "nothing"
-                    out[t].append(f"{key}: {lost} -> {got}" if key else f"{lost} -> {got}")
+        skip = self.ignore_keys + (("achievements",) if self.achievements is not None else ())
+        gained: list[list[str]] = [[] for _ in self.states]
         for t, name in self.gained:
-            out[t].append(f"achieved {achievement_phrase(name)}")
-        return out
+            gained[t].append(name)
+        first = [state_changes({}, {}, gained[0])] if parsed else []
+        return first + [state_changes(parsed[t - 1], parsed[t], gained[t], skip) for t in range(1, len(parsed))]
+
+    @property
+    def change_texts(self) -> list[str]:
+        """Each step's changes in one line (``""`` where nothing changed): the texts relabelled instructions are
+        rewarded on.
+
+        Example:
+            >>> Trajectory("x", ["facing: grass", "facing: tree", "facing: tree"]).change_texts
+            ['', 'facing: grass -> tree', '']
+        """
+        return ["; ".join(c) for c in self.changes]
 
     def summary(self, max_events: int = 12, noisy_fraction: float = 0.3) -> list[str]:
         """The informative changes, in order: every achievement, then changes of

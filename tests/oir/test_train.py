@@ -79,6 +79,21 @@ def test_relabel_arm_adds_instructions_and_trains_in_hindsight(tmp_path):
     assert sum(e["relabelled"] for e in saved["entries"]) == summary["relabel"]["kept"]
 
 
+def test_open_ended_instructions_are_rewarded_online_on_what_changed(tmp_path):
+    """A world acting on "face a tree" succeeds at the step its text changes to facing a tree; "fly to the moon"
+    never does."""
+    trainer = OIRTrainer(tiny(tmp_path, "fixed", updates=2))
+    trainer.buffer.entries.clear()
+    trainer.buffer.add(["face a tree", "fly to the moon"], source="relabelled")
+    trainer._assign(np.arange(trainer.config.num_envs))
+    assert set(trainer.world_texts) == set(range(trainer.config.num_envs))
+    trainer.instructions = ["face a tree", "face a tree", "fly to the moon", "fly to the moon"]
+    trainer.train()
+    tree, moon = trainer.buffer.entries["face a tree"], trainer.buffer.entries["fly to the moon"]
+    assert tree.attempts > 0 and tree.successes > 0
+    assert moon.successes == 0
+
+
 def test_resume_matches_an_uninterrupted_run(tmp_path):
     whole = OIRTrainer(tiny(tmp_path / "whole", "fixed", updates=3))
     whole.train()

@@ -1,4 +1,4 @@
-"""Shared pieces of the relabelling tests: the real MiniLM embedder, the real embedded SmolLM2 (chat template),
+"""Shared pieces of the relabelling tests: the real MiniLM embedder, the real embedded SmolLM2 (plain completion),
 synthetic Craftax-like trajectories, and a scripted LLM for answers a real model rarely gives."""
 
 from __future__ import annotations
@@ -39,10 +39,10 @@ def embedder():
 
 
 @pytest.fixture(scope="session")
-def chat_backend(teduo_cache):
+def smollm2(teduo_cache):
     from teduo_gym.llm.config import LLMConfig, shared_backend
 
-    return shared_backend(LLMConfig(chat=True, batch_size=8))
+    return shared_backend(LLMConfig(batch_size=8))
 
 
 @pytest.fixture

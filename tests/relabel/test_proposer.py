@@ -3,6 +3,8 @@ order (the real SmolLM2 runs in test_relabeler.py)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from teduo_gym.relabel import InstructionFormatError, InstructionProposer, Trajectory, parse_instructions
@@ -34,9 +36,17 @@ def test_nothing_parses_in_a_batch_is_an_error(wood_table):
 
 
 def test_some_off_format_answers_are_dropped_not_raised(wood_table):
-    proposals = InstructionProposer(ScriptedLLM(["", "- collect wood"])).propose([wood_table, wood_table])
+    other = dataclasses.replace(wood_table, instruction="drink water")
+    proposals = InstructionProposer(ScriptedLLM(["", "- collect wood"])).propose([wood_table, other])
     assert [p.instructions for p in proposals] == [[], ["collect wood"]]
     assert proposals[0].dropped == [("", "empty answer")]
+
+
+def test_prose_answers_are_read_and_a_repeated_prompt_is_generated_once(wood_table):
+    llm = ScriptedLLM(["The player achieved collect wood, which was easy, and place a table."])
+    proposals = InstructionProposer(llm).propose([wood_table, wood_table, wood_table])
+    assert llm.calls == 1
+    assert [p.instructions for p in proposals] == [["collect wood", "place a table"]] * 3
 
 
 def test_disk_cache_hit_on_rerun(tmp_path, wood_table):

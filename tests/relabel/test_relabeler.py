@@ -41,12 +41,12 @@ def test_counts(embedder, wood_table):
     assert buffer.stats()["fixed"] == 1 and buffer.stats()["relabelled"] == 1
 
 
-def test_real_models_end_to_end(chat_backend, embedder, synthetic, tmp_path):
-    llm = LLMConfig(chat=True, batch_size=8)
+def test_real_models_end_to_end(smollm2, embedder, synthetic, tmp_path):
+    llm = LLMConfig(batch_size=8)
     config = RelabelConfig(llm=llm, cache_dir=str(tmp_path), max_new_tokens=24, max_events=8, max_trajectories=1)
     relabeler = config.create(embedder)
-    assert relabeler.proposer.backend is chat_backend
-    assert "achieved" in relabeler.proposer.prompt(synthetic[0])
+    assert relabeler.proposer.backend is smollm2
+    assert relabeler.proposer.prompt(synthetic[0]).endswith(f"- {synthetic[0].summary(8)[-1]}\nAccomplished:\n-")
     try:
         relabelled, stats = relabeler.relabel(synthetic)
     except InstructionFormatError as error:  # possible with a 135M model; the message must say which and why
