@@ -53,7 +53,6 @@ from teduo_gym.oir.evaluate import (
     EVALUATION_SETS,
     InstructionResult,
     QFunction,
-    coverage,
     evaluate_instructions,
     evaluate_sets,
     results_from_json,
@@ -308,10 +307,8 @@ class OIRTrainer:
         """A learning-curve point: the greedy policy on the 22 achievement instructions (the same worlds each time)."""
         config = dataclasses.replace(self.config.evaluation, episodes=self.config.curve_episodes)
         results = evaluate_instructions(self.q_function(), self.embedder, EVALUATION_SETS["achievements"], config)
-        return {
-            "eval/success_rate": float(np.mean([r.success_rate for r in results.values()])),
-            "eval/coverage": coverage(results, config.coverage_threshold),
-        }
+        point = summarize({"achievements": results}, config.coverage_threshold)["sets"]["achievements"]
+        return {"eval/success_rate": point["mean_success"], "eval/coverage": point["coverage"]}
 
     def relabelled_instructions(self) -> dict[str, tuple[str, ...]]:
         """The relabelled instructions of the buffer with a ground-truth checker: instruction -> achievements."""

@@ -17,6 +17,7 @@ import numpy as np
 
 from teduo_gym.relabel.achievements import AchievementMatcher, normalize
 from teduo_gym.relabel.embedding import TextEmbedder
+from teduo_gym.relabel.rewards import EmbeddingReward
 from teduo_gym.relabel.trajectory import Trajectory
 
 __all__ = ["InstructionFilter", "Verdict"]
@@ -80,9 +81,10 @@ class InstructionFilter:
                 unique.append(text)
         if not unique:
             return verdict
-        embeddings = self.embedder.embed(unique)
-        changes = [text for text in trajectory.change_texts if text]
-        states = self.embedder.embed(changes) if changes else np.zeros((0, 1))
+        reward = EmbeddingReward(self.embedder, unique, self.support_threshold)
+        embeddings = reward.embeddings
+        # Each instruction's best similarity to a step's changes: the reward's own test (empty changes score -1).
+        best_change = reward.similarity(trajectory.change_texts).max(axis=0, initial=-1.0)
         gained = {name for _, name in trajectory.gained}
         kept_rows: list[int] = []
         for row, text in enumerate(unique):
@@ -96,7 +98,7 @@ class InstructionFilter:
                     verdict.dropped.append((text, f"unsupported: {', '.join(missing)} not achieved"))
                     continue
             else:
-                best = float(np.max(states @ embeddings[row])) if len(states) else -1.0
+                best = float(best_change[row])
                 if best < self.support_threshold:
                     verdict.dropped.append(
                         (text, f"unsupported: no change similar enough (best {best:.2f} < {self.support_threshold})")
