@@ -2,7 +2,7 @@
 
     python benchmarks/bench_collect.py --env BabyAI-Synth-v0 --layouts 4 --episodes-per-layout 5
 
-Rows: raw minigrid (``gym.make``, random actions, no recording); then :func:`teduo_gym.datasets.collect` end to end
+Rows: raw minigrid (``gym.make``, random actions, no recording); then :func:`teduo_gym.collection.collect` end to end
 (layout split, episodes with the symbolic state, the full-grid text and the ground truth of all 623 goals at
 every step, shards, the Minari file, the ground truth and the manifest) with the random policy, the BabyAI bot and
 the epsilon-mixture. Ratios are to the raw row. The same layouts and seeds for every policy; each row runs once
@@ -21,7 +21,8 @@ import tyro
 from common import random_steps_per_second
 
 import teduo_gym.agents  # noqa: F401  (imported before timing: it pulls torch, a one-off cost of seconds)
-from teduo_gym.datasets import CollectConfig, collect, load_dataset
+from teduo_gym.collection import CollectConfig, collect
+from teduo_gym.datasets import load_dataset
 from teduo_gym.envs.babyai import QuietGeneration
 
 

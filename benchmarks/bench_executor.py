@@ -21,14 +21,15 @@ from typing import Any
 
 import tyro
 
-from teduo_gym.datasets import CollectConfig, collect, load_dataset
+from teduo_gym.collection import CollectConfig, collect
+from teduo_gym.datasets import load_dataset
 from teduo_gym.envs.babyai.actions import ACTION_WORDS
 from teduo_gym.evaluation.evaluate import evaluate_run
 from teduo_gym.evaluation.protocol import Protocol
-from teduo_gym.executor import ExecutorConfig
+from teduo_gym.core.executor import ExecutorConfig
 from teduo_gym.labeling import LabelConfig, LabelTable, label
 from teduo_gym.offline import sharded_action_examples
-from teduo_gym.pipeline import RunConfig
+from teduo_gym.recipes.teduo import RunConfig
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import tyro
 
-from teduo_gym.agents import BabyAIBotAgent
+from teduo_gym.envs.babyai.bot import BabyAIBotAgent
 from teduo_gym.envs.babyai import make_babyai_env
 from teduo_gym.envs.babyai.actions import ACTION_WORDS
 from teduo_gym.finetune import ActionExample, FinetuneConfig, finetune, write_examples

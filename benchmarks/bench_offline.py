@@ -28,7 +28,8 @@ import tyro
 
 from teduo_gym.agents import RandomAgent
 from teduo_gym.agents.offline_policy import OfflinePolicyAgent
-from teduo_gym.datasets import CollectConfig, collect, load_dataset, load_ground_truth
+from teduo_gym.collection import CollectConfig, collect
+from teduo_gym.datasets import load_dataset, load_ground_truth
 from teduo_gym.envs import knowledge_for
 from teduo_gym.envs.babyai import feasible_goals
 from teduo_gym.evaluation import run_episodes

@@ -4,9 +4,9 @@
 
 Rows: the raw level (``gym.make`` with the protocol's step cap -> the image only -> ``FlattenObservation``: a
 (147,) uint8 vector, ``MlpPolicy``, the level's own missions and rewards); the protocol's training environment
-(:func:`teduo_gym.baselines.make_training_env`: its goal vocabulary, the ground-truth detector tracking every goal,
+(:func:`teduo_gym.online.make_training_env`: its goal vocabulary, the ground-truth detector tracking every goal,
 training layouts and goals at each reset; ``MultiInputPolicy``). Both train PPO with
-``teduo_gym.baselines.sb3.HYPERPARAMETERS["ppo"]`` on ``--n-envs`` environments of an SB3 ``DummyVecEnv``, the
+``teduo_gym.online.sb3.HYPERPARAMETERS["ppo"]`` on ``--n-envs`` environments of an SB3 ``DummyVecEnv``, the
 same seed, torch on one thread as ``train_sb3`` runs it. Steps/s are environment steps of ``model.learn``,
 collection and updates together.
 """
@@ -24,10 +24,10 @@ import tyro
 from gymnasium.wrappers import FilterObservation, FlattenObservation
 from stable_baselines3.common.env_util import make_vec_env
 
-from teduo_gym.baselines import make_model, make_training_env
+from teduo_gym.online import make_model, make_training_env
 from teduo_gym.envs.babyai import QuietGeneration
 from teduo_gym.evaluation.protocol import Protocol
-from teduo_gym.pipeline import RunConfig
+from teduo_gym.recipes.teduo import RunConfig
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ def test_an_unknown_level_in_the_config_is_named(tmp_path, capsys):
 def test_run_until_examples_then_finetune_alone(tmp_path, capsys):
     """The path to fine-tuning on GPUs: stop after the examples, fine-tune as its own command (what `accelerate
     launch -m teduo_gym.cli finetune` runs), then `teduo run` finds the agent and goes on."""
-    from teduo_gym.pipeline import RunConfig, StagePaths
+    from teduo_gym.recipes.teduo import RunConfig, StagePaths
 
     path = tmp_path / "run.json"
     path.write_text(json.dumps({**TINY, "out": str(tmp_path / "run"), "finetune_steps": 1, "batch_size": 2}))

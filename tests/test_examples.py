@@ -25,7 +25,7 @@ def test_evaluate_with_sb3():
 
 def test_every_run_config_in_examples_loads():
     from teduo_gym.envs.babyai import enumerate_goals, make_goal_split
-    from teduo_gym.pipeline import RunConfig
+    from teduo_gym.recipes.teduo import RunConfig
 
     configs = sorted(EXAMPLES.glob("babyai-*.json"))
     assert [c.name for c in configs] == ["babyai-paper.json", "babyai-quick.json"]

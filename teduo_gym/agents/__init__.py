@@ -1,18 +1,16 @@
 """Agents with Stable-Baselines3's ``predict(observation, state, episode_start, deterministic)`` protocol.
 
 - :class:`LLMAgent` (``llm_agent.py``) -- an LLM that scores the environment's action words.
-- :class:`RandomAgent`, :class:`BabyAIBotAgent`, :class:`EpsilonMixtureAgent`, :class:`SB3Agent` (``baselines.py``).
-- observation helpers (``observation.py``) shared by all agents.
+- :class:`RandomAgent`, :class:`EpsilonMixtureAgent`, :class:`SB3Agent` (``baselines.py``).
 """
 
-from teduo_gym.agents.baselines import BabyAIBotAgent, EpsilonMixtureAgent, RandomAgent, SB3Agent
+from teduo_gym.agents.baselines import EpsilonMixtureAgent, RandomAgent, SB3Agent
 from teduo_gym.agents.llm_agent import AGENT_CONFIG_FILE, COMPACT_TEMPLATE, DEFAULT_TEMPLATE, AgentConfig, LLMAgent
 from teduo_gym.agents.offline_policy import GoalPolicy, OfflinePolicyAgent
 
 __all__ = [
     "AGENT_CONFIG_FILE",
     "AgentConfig",
-    "BabyAIBotAgent",
     "COMPACT_TEMPLATE",
     "DEFAULT_TEMPLATE",
     "EpsilonMixtureAgent",

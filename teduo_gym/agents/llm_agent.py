@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from teduo_gym.agents.observation import batch_size, find_key, unbatch
+from teduo_gym.core.observation import batch_size, find_key, unbatch
 from teduo_gym.llm.base import LLMBackend
 from teduo_gym.wrappers.text_observation import Describer
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import gymnasium as gym
 import numpy as np
 
-from teduo_gym.agents.observation import batch_size
+from teduo_gym.core.observation import batch_size
 from teduo_gym.labeling.abstraction import AbstractTextDescriber
 
 __all__ = ["GoalPolicy", "OfflinePolicyAgent"]

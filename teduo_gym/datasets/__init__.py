@@ -1,22 +1,25 @@
-"""Unlabelled transition datasets: collection by behaviour policies, storage in Minari, ground truth apart.
+"""Datasets on disk and in memory: unlabelled transitions (Minari, ground truth apart) and fine-tuning examples.
 
 - :class:`TransitionDataset`, :class:`GroundTruth` (``transitions.py``) -- the data in memory.
-- :class:`CollectConfig`, :func:`collect` (``collect.py``) -- run behaviour policies over seeded layouts, in
-  resumable shards, and save the dataset.
 - :func:`load_dataset`, :func:`load_ground_truth`, :class:`DatasetError` (``storage.py``) -- read it back, checked.
+- :class:`ActionExample`, :class:`ActionSequence`, :func:`read_examples`, :func:`write_examples` (``examples.py``)
+  -- the fine-tuning examples (JSONL).
+
+Collection by behaviour policies lives in :mod:`teduo_gym.collection`.
 """
 
-from teduo_gym.datasets.collect import CollectConfig, collect, collect_shard
+from teduo_gym.datasets.examples import ActionExample, ActionSequence, read_examples, write_examples
 from teduo_gym.datasets.storage import DatasetError, load_dataset, load_ground_truth
 from teduo_gym.datasets.transitions import GroundTruth, TransitionDataset
 
 __all__ = [
-    "CollectConfig",
+    "ActionExample",
+    "ActionSequence",
     "DatasetError",
     "GroundTruth",
     "TransitionDataset",
-    "collect",
-    "collect_shard",
     "load_dataset",
     "load_ground_truth",
+    "read_examples",
+    "write_examples",
 ]

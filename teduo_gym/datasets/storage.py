@@ -1,6 +1,6 @@
 """Reading collected datasets back: the unlabelled transitions and, apart, their ground truth.
 
-A dataset directory written by :func:`teduo_gym.datasets.collect` holds::
+A dataset directory written by :func:`teduo_gym.collection.collect` holds::
 
     manifest.json        format, env id, state layout, counts, train/test layout seeds, config, versions,
                          fingerprint (what load_dataset checks)
@@ -106,7 +106,7 @@ def load_dataset(path: str | Path, *, env_id: str | None = None, state_layout: A
 
     Example:
         >>> import tempfile
-        >>> from teduo_gym.datasets import CollectConfig, collect
+        >>> from teduo_gym.collection import CollectConfig, collect
         >>> out = collect(CollectConfig(env="BabyAI-GoToLocal-v0", policy="random", layouts=2, test_layouts=1,
         ...                             episodes_per_layout=1, max_steps=8, out=Path(tempfile.mkdtemp())),
         ...               progress=False)
@@ -220,7 +220,7 @@ def load_ground_truth(path: str | Path) -> GroundTruth:
 
     Example:
         >>> import tempfile
-        >>> from teduo_gym.datasets import CollectConfig, collect
+        >>> from teduo_gym.collection import CollectConfig, collect
         >>> out = collect(CollectConfig(env="BabyAI-GoToLocal-v0", policy="random", layouts=2, test_layouts=1,
         ...                             episodes_per_layout=1, max_steps=8, out=Path(tempfile.mkdtemp())),
         ...               progress=False)

@@ -43,7 +43,7 @@ NAMED_SPECS = ("llm", "untuned", "fine-tuned", "q-table", "random", "bot")
 
 @dataclass(frozen=True)
 class AgentContext:
-    """What specs refer to: a :class:`~teduo_gym.pipeline.RunConfig`, its protocol, and the ``llm`` agent's model."""
+    """What specs refer to: a :class:`~teduo_gym.recipes.teduo.RunConfig`, its protocol, and the ``llm`` agent's model."""
 
     run: Any
     protocol: Protocol
@@ -89,12 +89,12 @@ def agent_identity(spec: str, context: AgentContext) -> str:
     """What ``spec`` stands for under ``context``: the run's own agents resolve to their folders and models.
 
     Example:
-        >>> from teduo_gym.pipeline import RunConfig
+        >>> from teduo_gym.recipes.teduo import RunConfig
         >>> ctx = AgentContext(RunConfig(out=Path("runs/x")), None, LLMConfig())
         >>> agent_identity("fine-tuned", ctx).startswith("runs/x/agent-")
         True
     """
-    from teduo_gym.pipeline import StagePaths
+    from teduo_gym.recipes.teduo import StagePaths
 
     paths = StagePaths.of(context.run)
     resolved = {
@@ -110,7 +110,7 @@ def build_agent(spec: str, envs: Sequence[gym.Env], context: AgentContext) -> An
     """The agent ``spec`` names, acting in ``envs`` (batch entry ``i`` is ``envs[i]``).
 
     Example:
-        >>> from teduo_gym.pipeline import RunConfig
+        >>> from teduo_gym.recipes.teduo import RunConfig
         >>> protocol = Protocol("BabyAI-GoToLocal-v0", (1,), (2,), ("go to a ball",), ())
         >>> ctx = AgentContext(RunConfig(), protocol, LLMConfig())
         >>> type(build_agent("random", [protocol.make_env()], ctx)).__name__
@@ -120,9 +120,10 @@ def build_agent(spec: str, envs: Sequence[gym.Env], context: AgentContext) -> An
         ValueError: an unknown name, or a path that is neither a saved agent directory nor an SB3 ``.zip``.
         FileNotFoundError: the run has no fine-tuned agent or labels yet, or a path does not exist.
     """
-    from teduo_gym.agents import BabyAIBotAgent, LLMAgent, OfflinePolicyAgent, RandomAgent, SB3Agent
+    from teduo_gym.agents import LLMAgent, OfflinePolicyAgent, RandomAgent, SB3Agent
     from teduo_gym.envs import knowledge_for
-    from teduo_gym.pipeline import StagePaths, q_table_policies
+    from teduo_gym.envs.babyai.bot import BabyAIBotAgent
+    from teduo_gym.recipes.teduo import StagePaths, q_table_policies
 
     run, goals = context.run, context.protocol.vocabulary
     if spec == "random":

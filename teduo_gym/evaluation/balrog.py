@@ -26,6 +26,7 @@ from typing import Any
 import gymnasium as gym
 
 from teduo_gym.agents.llm_agent import LLMAgent
+from teduo_gym.core.records import write_record
 from teduo_gym.envs.babyai.balrog import (
     BALROG_ACTIONS,
     BALROG_TASKS,
@@ -38,7 +39,6 @@ from teduo_gym.evaluation.paper import BALROG_RESULTS
 from teduo_gym.evaluation.rollout import run_episodes
 from teduo_gym.llm.base import LLMBackend
 from teduo_gym.llm.config import LLMConfig
-from teduo_gym.records import write_record
 
 __all__ = ["BalrogConfig", "balrog", "balrog_llm_agent", "balrog_table", "run_balrog"]
 
@@ -223,7 +223,8 @@ def balrog(config: BalrogConfig) -> dict[str, Any]:
     Raises:
         ValueError: an agent that is neither a known name nor a saved agent directory.
     """
-    from teduo_gym.agents import BabyAIBotAgent, RandomAgent
+    from teduo_gym.agents import RandomAgent
+    from teduo_gym.envs.babyai.bot import BabyAIBotAgent
 
     def maker(name: str) -> Callable[[Sequence[gym.Env]], Any]:
         if name == "llm":

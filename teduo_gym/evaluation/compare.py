@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from teduo_gym.core.records import to_jsonable
 from teduo_gym.envs.babyai.goals import GOAL_KINDS
 from teduo_gym.evaluation.paper import PAPER_PROTOCOL, PAPER_SETTINGS, TEDUO_SOURCE, published
 from teduo_gym.evaluation.plots import kinds_of, plot_all
 from teduo_gym.evaluation.protocol import SETTINGS
 from teduo_gym.evaluation.report import markdown_rows, markdown_table
-from teduo_gym.records import to_jsonable
 
 __all__ = ["CompareConfig", "compare"]
 
@@ -89,7 +89,7 @@ def compare(config: CompareConfig) -> Path:
 
     Example:
         >>> import tempfile
-        >>> from teduo_gym.records import write_record
+        >>> from teduo_gym.core.records import write_record
         >>> root = Path(tempfile.mkdtemp())
         >>> s = {"episodes": 4, "success_rate": 0.5, "success_ci95": [0.15, 0.85], "mean_length": 9.0,
         ...      "invalid_action_rate": 0.1}

@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from teduo_gym.core.executor import ExecutorConfig, map_shards
+from teduo_gym.core.records import to_jsonable, write_record
 from teduo_gym.evaluation.agents import (
     AgentContext,
     acting_text,
@@ -42,9 +44,7 @@ from teduo_gym.evaluation.episodes import EpisodeLog, summarize_records
 from teduo_gym.evaluation.protocol import EpisodeSpec, Protocol
 from teduo_gym.evaluation.report import markdown_table
 from teduo_gym.evaluation.rollout import EpisodeResult, run_episodes
-from teduo_gym.executor import ExecutorConfig, map_shards
 from teduo_gym.llm.config import LLMConfig
-from teduo_gym.records import to_jsonable, write_record
 
 __all__ = ["EvaluateConfig", "PIPELINE_AGENTS", "evaluate", "evaluate_run"]
 
@@ -66,7 +66,7 @@ class EvaluateConfig:
     """Evaluate agents on the TEDUO protocol of a run config: train / test layouts x train / test goals."""
 
     #: a `teduo run` JSON config (e.g. examples/babyai-quick.json) fixing the level, layouts, goals, step cap,
-    #: acting text and episodes per setting; none: the defaults of teduo_gym.pipeline.RunConfig.
+    #: acting text and episodes per setting; none: the defaults of teduo_gym.recipes.teduo.RunConfig.
     config: Path | None = None
     #: agents, each SPEC or NAME=SPEC. SPEC: llm (the model of --llm.*: embedded, a local directory or an
     #: OpenAI-compatible server), untuned (the run's local model), fine-tuned (the run's agent), q-table (the
@@ -91,7 +91,7 @@ class EvaluateConfig:
 
 def evaluate(config: EvaluateConfig) -> dict[str, Any]:
     """Run :func:`evaluate_run` for the command's config and print a table per setting (and by goal kind)."""
-    from teduo_gym.pipeline import RunConfig
+    from teduo_gym.recipes.teduo import RunConfig
 
     run = RunConfig.from_file(config.config) if config.config is not None else RunConfig()
     agents = parse_agents(config.agents)
@@ -132,7 +132,7 @@ def evaluate_run(
     know only the training goals (``q-table``) skip the settings with test goals.
 
     Args:
-        run: a :class:`~teduo_gym.pipeline.RunConfig`: the protocol, the acting text and the run's own agents.
+        run: a :class:`~teduo_gym.recipes.teduo.RunConfig`: the protocol, the acting text and the run's own agents.
         agents: name -> spec (see :func:`~teduo_gym.evaluation.agents.build_agent`).
         out: the evaluation folder (default: ``RUN_OUT/evaluation-<fingerprint>-<text>[-sampled]``).
         episodes: episodes per setting (default ``run.eval_episodes``).

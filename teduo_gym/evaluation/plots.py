@@ -4,7 +4,7 @@
   canvas: no global state, no display).
 - :func:`kinds_of` -- the goal kinds of a setting's summaries, in BabyAI's order.
 - :func:`new_figure`, :func:`agent_colors` -- an Agg figure of a size, one colour per agent (also used by
-  :mod:`teduo_gym.oir.report`).
+  :mod:`teduo_gym.recipes.oir.report`).
 - :data:`FIGURE_SIZES`, :data:`DPI` -- each figure's file name and size (inches), and its resolution.
 """
 

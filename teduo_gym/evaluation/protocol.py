@@ -85,7 +85,7 @@ class Protocol:
 
     @classmethod
     def from_run_config(cls, config: Any, episodes: int | None = None) -> Protocol:
-        """The protocol of a :class:`~teduo_gym.pipeline.RunConfig`: the layouts its data was collected on (and
+        """The protocol of a :class:`~teduo_gym.recipes.teduo.RunConfig`: the layouts its data was collected on (and
         held out), its goal split, its step cap and ``eval_episodes`` (or ``episodes``) per setting.
 
         Raises:

@@ -15,7 +15,7 @@ import gymnasium as gym
 import numpy as np
 from tqdm.auto import tqdm
 
-from teduo_gym.agents.observation import stack_observations
+from teduo_gym.core.observation import stack_observations
 
 __all__ = ["EpisodeResult", "run_episodes"]
 

@@ -5,7 +5,7 @@
 - :class:`FinetuneConfig`, :func:`finetune`, :func:`tokenize_example` (``train.py``).
 """
 
-from teduo_gym.finetune.examples import ActionExample, ActionSequence, read_examples, write_examples
+from teduo_gym.datasets.examples import ActionExample, ActionSequence, read_examples, write_examples
 from teduo_gym.finetune.train import FinetuneConfig, finetune, tokenize_example
 
 __all__ = [

@@ -25,8 +25,8 @@ from typing import Any, Literal
 import torch
 
 from teduo_gym.agents.llm_agent import DEFAULT_TEMPLATE, LLMAgent
-from teduo_gym.finetune.examples import ActionExample, read_examples
-from teduo_gym.records import write_record
+from teduo_gym.core.records import write_record
+from teduo_gym.datasets.examples import ActionExample, read_examples
 
 __all__ = ["FinetuneConfig", "finetune", "tokenize_example"]
 
@@ -37,7 +37,7 @@ _RUN_FILE = "teduo_finetune.json"
 class FinetuneConfig:
     """Fine-tune an LLM on (goal, state text, action) examples."""
 
-    #: the JSONL examples (see teduo_gym.finetune.examples).
+    #: the JSONL examples (see teduo_gym.datasets.examples).
     data: Path
     #: where the agent is saved; checkpoints go to OUT/checkpoints and a rerun resumes from the last one.
     out: Path = Path("runs/agent")

@@ -144,7 +144,7 @@ class GoalAbstraction(Protocol):
 
 #: State layout kind -> "module:factory" or a callable ``factory(layout: dict) -> GoalAbstraction``.
 _REGISTRY: dict[str, str | Callable[[Mapping[str, Any]], GoalAbstraction]] = {
-    "babyai-symbolic/1": "teduo_gym.envs.babyai.abstraction:_from_layout",
+    "babyai-symbolic/1": "teduo_gym.envs.babyai.abstraction:from_layout",
 }
 
 

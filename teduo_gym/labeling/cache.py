@@ -9,31 +9,16 @@ Both live under a directory named after the LLM and the prompt, so another model
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from teduo_gym.labeling.table import atomic_write
+from teduo_gym.core.digest import digest
+from teduo_gym.core.io import atomic_write
 
-__all__ = ["ChoiceCache", "JudgeCache", "digest"]
-
-
-def digest(*parts: str, size: int = 16) -> str:
-    """A hex blake2b digest of the parts (separated, so ``("ab", "c") != ("a", "bc")``).
-
-    Example:
-        >>> digest("ab", "c") != digest("a", "bc"), len(digest("x"))
-        (True, 32)
-    """
-    h = hashlib.blake2b(digest_size=size)
-    for part in parts:
-        data = part.encode()
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.hexdigest()
+__all__ = ["ChoiceCache", "JudgeCache"]
 
 
 class JudgeCache:

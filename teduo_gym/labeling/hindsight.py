@@ -32,10 +32,11 @@ from typing import Any, Literal
 import numpy as np
 import scipy.sparse as sp
 
+from teduo_gym.core.digest import digest
+from teduo_gym.core.executor import ExecutorConfig, ShardFiles, run_shards
 from teduo_gym.datasets.transitions import TransitionDataset
-from teduo_gym.executor import ExecutorConfig, ShardFiles, run_shards
 from teduo_gym.labeling.abstraction import GoalAbstraction, abstract, abstraction_for, choose
-from teduo_gym.labeling.cache import ChoiceCache, JudgeCache, digest
+from teduo_gym.labeling.cache import ChoiceCache, JudgeCache
 from teduo_gym.labeling.judge import JUDGE_TEMPLATE, LLMGoalJudge
 from teduo_gym.labeling.proxy import ProxyConfig, train_proxy
 from teduo_gym.labeling.table import LabelTable
@@ -387,7 +388,7 @@ class LabelConfig:
 
     def labeler(self, mode: Mode) -> HindsightLabeler:
         """The labeller of ``mode`` with these settings, on this process's shared backend of :attr:`llm`."""
-        from teduo_gym.llm.embedded import cache_root
+        from teduo_gym.core.paths import cache_root
 
         cache = Path(self.cache_dir) if self.cache_dir else cache_root() / "labels"
         return HindsightLabeler(

@@ -18,8 +18,6 @@ File format (``labels.npz`` and ``labels.json`` side by side; :meth:`LabelTable.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,9 +25,10 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from teduo_gym.core.io import atomic_write
 from teduo_gym.datasets.transitions import TransitionDataset
 
-__all__ = ["FORMAT", "FingerprintMismatchError", "LabelTable", "atomic_write"]
+__all__ = ["FORMAT", "FingerprintMismatchError", "LabelTable"]
 
 #: The sidecar's format tag.
 FORMAT = "teduo-gym/labels/1"
@@ -37,19 +36,6 @@ FORMAT = "teduo-gym/labels/1"
 
 class FingerprintMismatchError(ValueError):
     """A label table does not belong to the dataset it is used with."""
-
-
-def atomic_write(path: Path, write: Any) -> None:
-    """Call ``write(tmp_path)`` then move the file into place, so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 @dataclass

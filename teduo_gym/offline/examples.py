@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from teduo_gym.core.digest import digest
+from teduo_gym.core.executor import ExecutorConfig, ShardFiles, run_shards
+from teduo_gym.datasets.examples import ActionExample, ActionSequence, write_examples
 from teduo_gym.datasets.transitions import TransitionDataset
-from teduo_gym.executor import ExecutorConfig, ShardFiles, run_shards
-from teduo_gym.finetune.examples import ActionExample, ActionSequence, write_examples
 from teduo_gym.labeling.abstraction import GoalAbstraction, abstract, abstraction_for
-from teduo_gym.labeling.cache import digest
 from teduo_gym.labeling.table import LabelTable
 from teduo_gym.offline.distill import EmpiricalModel, greedy_rollouts
 from teduo_gym.offline.tabular import GoalMDP, TabularQ, TabularQConfig

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from teduo_gym.datasets.examples import ActionExample, ActionSequence, write_examples
 from teduo_gym.datasets.transitions import TransitionDataset
-from teduo_gym.finetune.examples import ActionExample, ActionSequence, write_examples
 from teduo_gym.labeling.abstraction import AbstractStates, unique_rows
 from teduo_gym.labeling.table import LabelTable
 

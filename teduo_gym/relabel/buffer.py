@@ -17,7 +17,7 @@ from typing import Literal
 
 import numpy as np
 
-from teduo_gym.labeling.table import atomic_write
+from teduo_gym.core.io import atomic_write
 
 __all__ = ["BufferEntry", "InstructionBuffer"]
 

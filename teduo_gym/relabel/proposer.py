@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from teduo_gym.labeling.cache import digest
-from teduo_gym.labeling.table import atomic_write
+from teduo_gym.core.digest import digest
+from teduo_gym.core.io import atomic_write
 from teduo_gym.llm.base import LLMBackend, LLMResponseError
 from teduo_gym.relabel.trajectory import Trajectory
 

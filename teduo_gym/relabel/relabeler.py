@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from teduo_gym.core.paths import cache_root
 from teduo_gym.llm.config import LLMConfig, shared_backend
-from teduo_gym.llm.embedded import cache_root
 from teduo_gym.relabel.achievements import CRAFTAX_CLASSIC_ACHIEVEMENTS, AchievementMatcher
 from teduo_gym.relabel.embedding import TextEmbedder, shared_embedder
 from teduo_gym.relabel.filters import InstructionFilter

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from teduo_gym.datasets import CollectConfig, collect
+from teduo_gym.collection import CollectConfig, collect
 
 ENV = "BabyAI-GoToLocal-v0"
 

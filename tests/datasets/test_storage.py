@@ -5,7 +5,8 @@ import h5py
 import numpy as np
 import pytest
 
-from teduo_gym.datasets import DatasetError, collect, load_dataset, load_ground_truth
+from teduo_gym.collection import collect
+from teduo_gym.datasets import DatasetError, load_dataset, load_ground_truth
 from teduo_gym.datasets.transitions import TransitionDataset
 from teduo_gym.envs.babyai.state import StateLayout
 

@@ -9,7 +9,7 @@ from gymnasium.utils.env_checker import check_env
 from minigrid.utils.baby_ai_bot import BabyAIBot
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-from teduo_gym.envs import EnvKnowledge, UnknownEnvironmentError, knowledge_for
+from teduo_gym.envs import UnknownEnvironmentError, knowledge_for
 from teduo_gym.envs.babyai import (
     ACTION_WORDS,
     DEFAULT_GOALS,
@@ -89,15 +89,6 @@ def test_unknown_env_ids() -> None:
         knowledge_for("CartPole-v1")
     with pytest.raises(ValueError):  # UnknownEnvironmentError is a ValueError
         knowledge_for("BabyAI-Nope-v0")
-
-
-def test_knowledge_for_babyai() -> None:
-    k = knowledge_for("BabyAI-GoToLocal-v0")
-    assert isinstance(k, EnvKnowledge) and k.action_words == ACTION_WORDS
-    assert k.describers[k.default_describer] is describe_egocentric
-    assert k.goals_with("put the red ball next to a door")[-1] == "put the red ball next to a door"
-    env = k.make_env(k.name, text=False)
-    assert isinstance(env, gym.Env)
 
 
 def test_state_key_flags_exactly_the_actions_that_change_nothing() -> None:

@@ -9,7 +9,8 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from minigrid.core.world_object import Ball, Box, Door, Key
 
-from teduo_gym.agents import BabyAIBotAgent, RandomAgent
+from teduo_gym.envs.babyai.bot import BabyAIBotAgent
+from teduo_gym.agents import RandomAgent
 from teduo_gym.envs.babyai import describe_egocentric
 from teduo_gym.envs.babyai.balrog import (
     BALROG_ACTIONS,

@@ -19,7 +19,7 @@ from teduo_gym.evaluation.plots import DPI, FIGURE_SIZES
 from teduo_gym.evaluation.protocol import SETTINGS
 from teduo_gym.evaluation.report import markdown_table
 from teduo_gym.evaluation.rollout import EpisodeResult
-from teduo_gym.records import write_record
+from teduo_gym.core.records import write_record
 
 TRAIN_GOALS = {
     "go to the red ball": "go to",

@@ -8,8 +8,8 @@ from teduo_gym.evaluation.episodes import EpisodeLog
 from teduo_gym.evaluation.evaluate import evaluate_run
 from teduo_gym.evaluation.protocol import EpisodeSpec, Protocol
 from teduo_gym.evaluation.rollout import EpisodeResult
-from teduo_gym.executor import ExecutorConfig
-from teduo_gym.pipeline import RunConfig
+from teduo_gym.core.executor import ExecutorConfig
+from teduo_gym.recipes.teduo import RunConfig
 
 AGENTS = {"random": "random", "bot": "bot"}
 

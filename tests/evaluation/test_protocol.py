@@ -4,11 +4,12 @@ import dataclasses
 
 import pytest
 
-from teduo_gym.datasets import CollectConfig, collect, load_dataset
+from teduo_gym.collection import CollectConfig, collect
+from teduo_gym.datasets import load_dataset
 from teduo_gym.envs import UnknownEnvironmentError
 from teduo_gym.envs.babyai import feasible_goals, parse_goal
 from teduo_gym.evaluation.protocol import SETTINGS, Protocol
-from teduo_gym.pipeline import RunConfig
+from teduo_gym.recipes.teduo import RunConfig
 
 CONFIG = RunConfig(layouts=4, test_layouts=3, train_goals=12, test_goals=6, eval_episodes=5, max_steps=24)
 

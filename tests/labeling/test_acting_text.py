@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from teduo_gym.datasets import CollectConfig, collect, load_dataset, load_ground_truth
+from teduo_gym.collection import CollectConfig, collect
+from teduo_gym.datasets import load_dataset, load_ground_truth
 from teduo_gym.envs import knowledge_for
 from teduo_gym.envs.babyai import enumerate_goals, make_babyai_env
 from teduo_gym.labeling import LabelTable, abstraction_for

@@ -124,7 +124,7 @@ def test_bad_goals_and_mismatched_data_are_clear_errors(babyai_data, embedded_ba
 
 
 def test_teduo_label_writes_tables_and_the_report(embedded_backend, tmp_path):
-    from teduo_gym.datasets.collect import CollectConfig, collect
+    from teduo_gym.collection.collect import CollectConfig, collect
 
     collect(CollectConfig(env="BabyAI-GoToLocal-v0", layouts=2, episodes_per_layout=3, out=tmp_path / "data"), False)
     goals = tmp_path / "goals.txt"

@@ -30,7 +30,7 @@ def test_a_small_sample_is_weighted_back_to_the_class_sizes(tiny_data, embedded_
 
 
 def test_teduo_label_reports_a_judge_sample(embedded_backend, tmp_path):
-    from teduo_gym.datasets.collect import CollectConfig, collect
+    from teduo_gym.collection.collect import CollectConfig, collect
     from teduo_gym.labeling import LabelConfig, label
 
     data = collect(

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from teduo_gym.llm import EMBEDDED_MODEL_NAME, ModelNotFoundError, cache_root, embedded_model_dir
+from teduo_gym.core.paths import cache_root
+from teduo_gym.llm import EMBEDDED_MODEL_NAME, ModelNotFoundError, embedded_model_dir
 
 
 def test_conversion_writes_a_loadable_model_dir(model_dir: Path, cache_dir: Path) -> None:

@@ -9,7 +9,8 @@ import scipy.sparse as sp
 
 from teduo_gym.agents import RandomAgent
 from teduo_gym.agents.offline_policy import OfflinePolicyAgent
-from teduo_gym.datasets import CollectConfig, collect, load_dataset
+from teduo_gym.collection import CollectConfig, collect
+from teduo_gym.datasets import load_dataset
 from teduo_gym.envs import knowledge_for
 from teduo_gym.envs.babyai import make_babyai_env
 from teduo_gym.evaluation import run_episodes

@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from teduo_gym.datasets import CollectConfig, collect, load_dataset, load_ground_truth
+from teduo_gym.collection import CollectConfig, collect
+from teduo_gym.datasets import load_dataset, load_ground_truth
 from teduo_gym.envs.babyai.actions import ACTION_WORDS
 from teduo_gym.labeling import LabelTable, abstraction_for
 from teduo_gym.offline.examples import action_examples, goal_mdps
@@ -57,7 +58,7 @@ def test_the_start_cap_and_a_mismatched_table(labelled):
 
 
 def test_sharded_examples_equal_the_unsharded_ones_on_any_executor(labelled, tmp_path):
-    from teduo_gym.executor import ExecutorConfig
+    from teduo_gym.core.executor import ExecutorConfig
     from teduo_gym.offline import sharded_action_examples
 
     data, table, abstraction = labelled

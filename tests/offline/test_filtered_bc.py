@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from teduo_gym.datasets import CollectConfig, TransitionDataset, collect, load_dataset, load_ground_truth
+from teduo_gym.collection import CollectConfig, collect
+from teduo_gym.datasets import TransitionDataset, load_dataset, load_ground_truth
 from teduo_gym.envs.babyai import enumerate_goals, make_babyai_env
 from teduo_gym.envs.babyai.actions import ACTION_WORDS
 from teduo_gym.envs.babyai.state import symbolic_state

@@ -436,8 +436,8 @@ class BabyAIAbstraction:
         return proxy_features(vectors, self.layout)
 
 
-def _from_layout(layout: Mapping[str, Any], room_only: bool = True) -> BabyAIAbstraction:
-    """The abstraction for a dataset's ``state_layout`` dict (registered in :mod:`teduo_gym.labeling.abstraction`)."""
+def from_layout(layout: Mapping[str, Any], room_only: bool = True) -> BabyAIAbstraction:
+    """The abstraction for a dataset's ``state_layout`` dict (what :meth:`BabyAIKnowledge.goal_schema` returns)."""
     shape = StateLayout(int(layout["width"]), int(layout["height"]))
     if layout.get("size") not in (None, shape.size):
         raise ValueError(

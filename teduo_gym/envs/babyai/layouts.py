@@ -10,12 +10,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
 import minigrid  # noqa: F401  (registers the BabyAI environments)
 import numpy as np
+
+from teduo_gym.envs.knowledge import LayoutSplit
 
 __all__ = ["LayoutSplit", "QuietGeneration", "layout_fingerprint", "layout_seeds"]
 
@@ -36,14 +37,6 @@ class QuietGeneration(gym.Wrapper, gym.utils.RecordConstructorArgs):
         """Reset with stdout captured."""
         with contextlib.redirect_stdout(io.StringIO()):
             return self.env.reset(**kwargs)
-
-
-@dataclass
-class LayoutSplit:
-    """Reset seeds of training and test layouts; no test layout equals a training layout."""
-
-    train: list[int]
-    test: list[int]
 
 
 def layout_fingerprint(env: Any) -> str:

@@ -9,11 +9,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from teduo_gym.envs.babyai.goals import BabyAIGoal, ObjectRef, parse_goal
+from teduo_gym.envs.knowledge import GoalSplit
 
 __all__ = ["SYNONYMS", "VERB_REWORDINGS", "GoalSplit", "make_goal_split", "paraphrase"]
 
@@ -67,21 +67,6 @@ def paraphrase(goal_text: str, rng: np.random.Generator) -> str:
         obj = _reword_ref(goal.object, rng)
         return verb.format(object=obj, target=_reword_ref(goal.target, rng))
     return f"{verb} {_reword_ref(goal.object, rng)}"
-
-
-@dataclass
-class GoalSplit:
-    """Training goals, and reworded test goals about objects no training goal names.
-
-    Attributes:
-        train: canonical goal texts to train on.
-        test: reworded goal texts to test on; none appears in ``train``.
-        canonical: each test text -> its canonical goal text (give it as ``aliases`` to the detector).
-    """
-
-    train: list[str]
-    test: list[str]
-    canonical: dict[str, str] = field(default_factory=dict)
 
 
 def make_goal_split(goals: Sequence[str], n_train: int, n_test: int, seed: int = 0) -> GoalSplit:

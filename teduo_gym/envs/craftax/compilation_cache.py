@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jax
 
-from teduo_gym.llm.embedded import cache_root
+from teduo_gym.core.paths import cache_root
 
 __all__ = ["CACHE_ENV_VAR", "compilation_cache_dir", "enable_compilation_cache"]
 

@@ -37,7 +37,7 @@ def default_cache_dir() -> Path:
         >>> default_cache_dir().name
         'webshop'
     """
-    from teduo_gym.llm.embedded import cache_root  # imported here: the llm package loads torch
+    from teduo_gym.core.paths import cache_root  # imported here: the llm package loads torch
 
     return cache_root() / "webshop"
 

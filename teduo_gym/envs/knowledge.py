@@ -1,0 +1,366 @@
+"""The environment-knowledge protocol: everything a stage of teduo-gym needs from one environment.
+
+- :class:`EnvKnowledge` -- the protocol, as a small ABC: four members are required (``action_words``,
+  :meth:`~EnvKnowledge.make_env`, :meth:`~EnvKnowledge.goals`, :meth:`~EnvKnowledge.symbolic_state`); the rest have
+  generic defaults or raise :class:`MissingKnowledgeError` naming the member and the stage that needs it.
+- :class:`Slot`, :class:`GoalSchema` -- the goal schema of compiled labelling: the constrained questions an LLM
+  answers once per goal, and the code that applies the answers to stored states (abstraction, text, predicate).
+- :class:`GoalSplit`, :class:`LayoutSplit` -- train / test goals (test goals reworded) and layouts (reset seeds).
+- :class:`StateTracker` -- the symbolic state kept up to date step by step during collection.
+- :class:`MissingKnowledgeError`, :class:`KnowledgeError` -- knowledge that cannot serve a stage.
+
+A new environment is one subclass of :class:`EnvKnowledge`, written in the user's own code and registered with
+:func:`teduo_gym.envs.register_knowledge` (or named on the command line as ``--env module:attr``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import gymnasium as gym
+import numpy as np
+
+__all__ = [
+    "EnvKnowledge",
+    "GoalSchema",
+    "GoalSplit",
+    "KnowledgeError",
+    "LayoutSplit",
+    "MissingKnowledgeError",
+    "OPTIONAL",
+    "Slot",
+    "StateTracker",
+    "UnknownEnvironmentError",
+]
+
+
+class KnowledgeError(ValueError):
+    """Knowledge of an environment that cannot serve what was asked of it."""
+
+
+class UnknownEnvironmentError(KnowledgeError):
+    """An environment id that no registered knowledge covers (the message lists what is registered)."""
+
+
+class MissingKnowledgeError(KnowledgeError, NotImplementedError):
+    """An optional member of :class:`EnvKnowledge` that a stage needs and the knowledge does not provide."""
+
+    def __init__(self, knowledge: Any, member: str, stage: str):
+        name = getattr(knowledge, "env_id", type(knowledge).__name__)
+        super().__init__(
+            f"the knowledge of {name!r} ({type(knowledge).__name__}) has no {member!r}, which {stage} needs: "
+            f"implement EnvKnowledge.{member} in it, or choose a setting that does not need it"
+        )
+        self.member, self.stage = member, stage
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One constrained question about a goal, answered by choosing one of ``options`` (scored, never generated).
+
+    Attributes:
+        name: the key of the answer in a choice.
+        question: the instruction line of the prompt.
+        options: the possible answers (single words score best: no length bias).
+        examples: few-shot ``(goal, answer)`` pairs shown before the goal.
+        ask_if: ``(slot name, answers)``: ask only when an earlier slot got one of these answers, else ``default``.
+        default: the answer when the slot is not asked.
+    """
+
+    name: str
+    question: str
+    options: tuple[str, ...]
+    examples: tuple[tuple[str, str], ...] = ()
+    ask_if: tuple[str, tuple[str, ...]] | None = None
+    default: str = "none"
+
+    def prompt(self, goal: str) -> str:
+        """The few-shot prompt for ``goal``; an answer continues it after ``"Answer:"``.
+
+        Example:
+            >>> print(Slot("colour", "Which colour?", ("red", "blue"), (("go to the red ball", "red"),)).prompt("x"))
+            Which colour? Answer with one of: red, blue.
+            Goal: go to the red ball
+            Answer: red
+            Goal: x
+            Answer:
+        """
+        shots = "".join(f"Goal: {g}\nAnswer: {a}\n" for g, a in self.examples)
+        return f"{self.question} Answer with one of: {', '.join(self.options)}.\n{shots}Goal: {goal}\nAnswer:"
+
+
+class GoalSchema(Protocol):
+    """The goal schema of compiled labelling, and the goal-conditioned abstraction built on it.
+
+    An LLM fills the :attr:`slots` once per goal (a *choice*: slot name -> answer); fixed code then abstracts,
+    describes and checks every stored state under that choice. States are flat uint8 vectors of the dataset's
+    layout.
+    """
+
+    #: the questions of a choice, as :class:`Slot` or mappings of its fields.
+    slots: Sequence[Slot | Mapping[str, Any]]
+
+    def canonical_goal(self, text: str) -> str:
+        """The canonical text of a goal of the environment's grammar; raises ``UnknownGoalError`` otherwise."""
+        ...
+
+    def goal_kind(self, text: str) -> str:
+        """The kind of a canonical goal, for per-kind reports."""
+        ...
+
+    def oracle_choice(self, text: str) -> dict[str, str]:
+        """The exact choice for a canonical goal (what a perfect LLM answers)."""
+        ...
+
+    def abstract(self, states: np.ndarray, choice: Mapping[str, str]) -> np.ndarray:
+        """``(n, D)`` raw states -> ``(n, D')`` uint8 abstract states."""
+        ...
+
+    def describe(self, vectors: np.ndarray, choice: Mapping[str, str]) -> list[str]:
+        """One text per abstract state."""
+        ...
+
+    def achieved(
+        self, choice: Mapping[str, str], states: np.ndarray, actions: np.ndarray, src: np.ndarray, dst: np.ndarray
+    ) -> np.ndarray:
+        """The compiled predicate: ``(T,)`` booleans, which transitions achieve the chosen goal."""
+        ...
+
+    def features(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Network inputs of abstract states: a grid ``(n, C, W, H)`` and a vector ``(n, E)``, float32."""
+        ...
+
+
+@dataclass
+class GoalSplit:
+    """Training goals and held-out test goals.
+
+    Attributes:
+        train: canonical goal texts to train on.
+        test: goal texts to test on (reworded where the environment can paraphrase); none appears in ``train``.
+        canonical: each test text -> its canonical goal text (give it as ``aliases`` to the detector).
+    """
+
+    train: list[str]
+    test: list[str]
+    canonical: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class LayoutSplit:
+    """Reset seeds of training and test layouts; no test layout equals a training layout."""
+
+    train: list[int]
+    test: list[int]
+
+
+class StateTracker:
+    """The symbolic state of a live environment, step by step (what collection stores).
+
+    This default recomputes :meth:`EnvKnowledge.symbolic_state` after every step; knowledge whose states are large
+    can return a faster tracker that updates only what an action changes.
+
+    Example:
+        >>> import gymnasium as gym
+        >>> env = gym.make("FrozenLake-v1"); _ = env.reset(seed=0)
+        >>> tracker = StateTracker(env, lambda e: np.array([e.unwrapped.s], np.uint8))
+        >>> tracker.reset().tolist()
+        [0]
+    """
+
+    def __init__(self, env: gym.Env, symbolic_state: Callable[[gym.Env], np.ndarray]):
+        self.env, self.symbolic_state = env, symbolic_state
+
+    def reset(self) -> np.ndarray:
+        """The state right after ``env.reset``."""
+        return np.asarray(self.symbolic_state(self.env), np.uint8).copy()
+
+    def before_step(self) -> None:
+        """Called just before ``env.step``."""
+
+    def after_step(self) -> np.ndarray:
+        """The state right after ``env.step``."""
+        return self.reset()
+
+
+class EnvKnowledge(ABC):
+    """Everything the stages of teduo-gym need from one environment.
+
+    Subclass it for a new environment: set :attr:`action_words` and implement :meth:`make_env`, :meth:`goals` and
+    :meth:`symbolic_state`; override the other members where the generic default does not fit (goal kinds,
+    reworded test goals, layouts, feasibility, the goal schema of compiled labelling, an expert behaviour policy).
+    Then register it: ``teduo_gym.envs.register_knowledge("MyEnv-*", "my_package.knowledge:MyKnowledge")``.
+
+    A knowledge object serves one environment id (:attr:`env_id`); a registered class or factory is called with
+    the id it was matched for.
+
+    Example:
+        >>> from teduo_gym.envs import knowledge_for
+        >>> k = knowledge_for("BabyAI-GoToLocal-v0")
+        >>> k.action_words[:3], k.goal_kind(k.parse_goal("go to the red ball"))
+        (('left', 'right', 'forward'), 'go to')
+    """
+
+    #: one word per discrete action, indexed by action (what an LLM agent scores).
+    action_words: tuple[str, ...] = ()
+    #: named describers ``(env, observation) -> str`` of the full state.
+    describers: Mapping[str, Callable[[Any, Any], str]] = {}
+    #: the key of :attr:`describers` used unless one is chosen.
+    default_describer: str = ""
+    #: the kinds of goal, in report order (one kind, ``"goal"``, unless the environment has several).
+    goal_kinds: tuple[str, ...] = ("goal",)
+
+    def __init__(self, env_id: str | None = None):
+        self.env_id = env_id or type(self).__name__
+        if not self.action_words:
+            raise KnowledgeError(f"{type(self).__name__} sets no action_words: give one word per discrete action")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.env_id!r})"
+
+    # -- the environment --------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def make_env(
+        self,
+        goals: Sequence[str] | None = None,
+        *,
+        aliases: Mapping[str, str] | None = None,
+        goal_sampler: Any = "uniform",
+        max_steps: int | None = None,
+    ) -> gym.Env:
+        """The environment as a :class:`~teduo_gym.wrappers.LanguageGoalWrapper` over ``goals`` (default: every
+        goal of :meth:`goals`): Dict observations with ``achieved_goal`` from a ground-truth detector (or an LLM
+        judge where none exists), the goal of an episode given by ``reset(options={"goal": ...})`` or drawn by
+        ``goal_sampler`` (``"uniform"`` or any ``GoalSampler``), reworded goals detected through ``aliases``."""
+
+    # -- the goal space ---------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def goals(self, kinds: Sequence[str] | None = None) -> list[str]:
+        """Every canonical goal of the environment (of the given kinds), in a fixed order."""
+
+    def parse_goal(self, text: str) -> str:
+        """The canonical text of ``text``; an unknown goal is a :class:`KnowledgeError` naming the nearest ones.
+
+        The default accepts exactly the texts of :meth:`goals` (case and spaces normalised).
+        """
+        normal = " ".join(text.lower().split())
+        known = self.goals()
+        if normal in known:
+            return normal
+        close = difflib.get_close_matches(normal, known, n=3, cutoff=0.5)
+        raise KnowledgeError(f"{text!r} is not a goal of {self.env_id}" + (f"; did you mean {close}?" if close else ""))
+
+    def goal_kind(self, goal: str) -> str:
+        """The kind of a canonical goal (one of :attr:`goal_kinds`)."""
+        return self.goal_kinds[0]
+
+    def paraphrase(self, goal: str, rng: np.random.Generator) -> str:
+        """A rewording of a canonical goal for held-out test goals (default: the goal itself)."""
+        return goal
+
+    def goal_split(self, goals: Sequence[str], n_train: int, n_test: int, seed: int = 0) -> GoalSplit:
+        """``n_train`` training goals and ``n_test`` held-out goals (reworded by :meth:`paraphrase`), disjoint,
+        drawn from ``goals`` with ``numpy.random.default_rng(seed)`` and balanced over goal kinds.
+
+        Raises:
+            KnowledgeError: fewer than ``n_train + n_test`` goals to draw from.
+        """
+        goals = list(dict.fromkeys(goals))
+        if n_train + n_test > len(goals):
+            raise KnowledgeError(
+                f"{n_train} training + {n_test} test goals asked of {self.env_id}, which has {len(goals)}: ask fewer"
+            )
+        rng = np.random.default_rng(seed)
+        by_kind: dict[str, list[str]] = {}
+        for g in goals:
+            by_kind.setdefault(self.goal_kind(g), []).append(g)
+        queues = [list(rng.permutation(v)) for _, v in sorted(by_kind.items())]
+        order: list[str] = []
+        while any(queues):  # round robin over kinds: a small split is not all of the commonest kind
+            for q in queues:
+                if q:
+                    order.append(str(q.pop()))
+        train, held = order[:n_train], order[n_train : n_train + n_test]
+        test = [self.paraphrase(g, rng) for g in held]
+        return GoalSplit(sorted(train), test, dict(zip(test, held)))
+
+    # -- layouts ----------------------------------------------------------------------------------------------
+
+    def layout_seeds(self, n_train: int, n_test: int, seed: int = 0) -> LayoutSplit:
+        """Reset seeds of ``n_train`` training and ``n_test`` held-out layouts (default: distinct seeds drawn from
+        ``numpy.random.default_rng(seed)``; override where two seeds can give the same layout)."""
+        seeds = np.random.default_rng(seed).choice(2**31 - 1, size=n_train + n_test, replace=False)
+        return LayoutSplit([int(s) for s in seeds[:n_train]], [int(s) for s in seeds[n_train:]])
+
+    def feasible_goals(self, env: gym.Env, goals: Sequence[str]) -> np.ndarray:
+        """Indices of the ``goals`` (canonical) that can be achieved in ``env``'s current layout (default: all)."""
+        return np.arange(len(goals))
+
+    # -- states -----------------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def symbolic_state(self, env: gym.Env) -> np.ndarray:
+        """The full state of a live environment as the flat uint8 vector a dataset stores."""
+
+    def state_layout(self, env: gym.Env) -> dict[str, Any]:
+        """The JSON description of :meth:`symbolic_state`'s vectors, with a ``"kind"`` naming the format."""
+        return {"kind": f"{self.env_id}/symbolic", "size": int(np.asarray(self.symbolic_state(env)).size)}
+
+    def state_key(self, env: gym.Env) -> Hashable:
+        """A fingerprint of what an action can change (equal before and after an invalid action)."""
+        return np.asarray(self.symbolic_state(env)).tobytes()
+
+    def state_tracker(self, env: gym.Env) -> StateTracker:
+        """Keeps :meth:`symbolic_state` up to date during collection (override for a faster incremental one)."""
+        return StateTracker(env, self.symbolic_state)
+
+    # -- compiled labelling and abstraction -------------------------------------------------------------------
+
+    def goal_schema(self, layout: Mapping[str, Any], **options: Any) -> GoalSchema:
+        """The goal schema and abstraction for states of ``layout`` (compiled labelling, abstract text)."""
+        raise MissingKnowledgeError(self, "goal_schema", "compiled labelling and abstract state text")
+
+    # -- behaviour ---------------------------------------------------------------------------------------------
+
+    def expert_policy(self, env: gym.Env) -> Any:
+        """An expert behaviour policy acting in ``env`` (such as the BabyAI bot): an object with SB3's
+        ``predict(observation, state, episode_start, deterministic)`` that pursues ``env``'s current goal.
+
+        Collection mixes it with random actions (``policy="mixture"``); without one, only ``"random"`` (or a
+        trained SB3 model) can collect.
+        """
+        raise MissingKnowledgeError(self, "expert_policy", "collection with policy 'expert' or 'mixture'")
+
+    # -- checks ------------------------------------------------------------------------------------------------
+
+    def provides(self, member: str) -> bool:
+        """Whether this knowledge implements the optional ``member`` (one of :data:`OPTIONAL`).
+
+        Example:
+            >>> from teduo_gym.envs import knowledge_for
+            >>> knowledge_for("BabyAI-GoToLocal-v0").provides("expert_policy")
+            True
+        """
+        return getattr(type(self), member) is not getattr(EnvKnowledge, member)
+
+    def check(self, *members: str, stage: str) -> None:
+        """Raise :class:`MissingKnowledgeError` for the first optional member that ``stage`` needs and this
+        knowledge does not implement, before the stage spends any work.
+
+        Example:
+            >>> from teduo_gym.envs import knowledge_for
+            >>> knowledge_for("BabyAI-GoToLocal-v0").check("goal_schema", "expert_policy", stage="collect")
+        """
+        for member in members:
+            if member in OPTIONAL and not self.provides(member):
+                raise MissingKnowledgeError(self, member, stage)
+
+
+#: The members of :class:`EnvKnowledge` without a generic default: a stage that needs one checks for it first.
+OPTIONAL: tuple[str, ...] = ("goal_schema", "expert_policy")

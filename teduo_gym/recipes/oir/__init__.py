@@ -1,0 +1,71 @@
+"""Open-ended instruction relabelling (OIR, Zhang et al. 2025) on Craftax-Classic: an instruction-conditioned
+PQN agent trained online, with LLM relabelling of its trajectories or on the 22 achievement instructions only.
+
+Needs the ``craftax`` extra (JAX, flax, optax) and the relabelling models (MiniLM, an LLM).
+
+- ``config.py`` -- :class:`OIRConfig` (JSON in, unknown keys an error), :class:`EvaluationConfig`, :data:`ARMS`.
+- ``policy.py`` -- :class:`InstructionQNetwork` (observation + instruction embedding -> Q), :func:`epsilon_greedy`.
+- ``pqn.py`` -- :class:`PQNLearner`, :class:`Rollout`, :func:`lambda_returns` (Q(lambda) without replay).
+- ``train.py`` -- :class:`OIRTrainer` (one arm: act, learn, relabel, log, evaluate, checkpoint, resume),
+  :func:`run_oir` (every arm, their evaluation and the report), :func:`evaluate_random`, :func:`check_memory`.
+- ``evaluate.py`` -- :data:`EVALUATION_SETS` (achievement, paraphrased, compositional instructions),
+  :func:`evaluate_instructions`, :func:`evaluate_sets`, :func:`coverage`, ``evaluation.json``.
+- ``report.py`` -- :func:`write_report`: ``report.md`` with learning curves and per-achievement success plots.
+- ``checkpoint.py`` -- atomic checkpoints, :class:`CheckpointMismatchError` when the settings differ.
+- ``command.py`` -- :class:`OIRCommand`, the ``teduo oir CONFIG`` command.
+"""
+
+import importlib
+from typing import Any
+
+from teduo_gym.recipes.oir.command import OIRCommand
+from teduo_gym.recipes.oir.config import ARMS, EvaluationConfig, OIRConfig
+
+#: What needs JAX (the craftax extra), imported on first use so the command line and configs load without it.
+_LAZY = {
+    "CheckpointMismatchError": "checkpoint",
+    "InstructionQNetwork": "policy",
+    "epsilon_greedy": "policy",
+    "PQNLearner": "pqn",
+    "Rollout": "pqn",
+    "lambda_returns": "pqn",
+    "OIRTrainer": "train",
+    "check_memory": "train",
+    "evaluate_random": "train",
+    "run_oir": "train",
+    "EVALUATION_SETS": "evaluate",
+    "InstructionResult": "evaluate",
+    "coverage": "evaluate",
+    "evaluate_instructions": "evaluate",
+    "evaluate_sets": "evaluate",
+    "write_report": "report",
+}
+
+__all__ = [
+    "ARMS",
+    "EVALUATION_SETS",
+    "EvaluationConfig",
+    "InstructionResult",
+    "coverage",
+    "evaluate_instructions",
+    "evaluate_random",
+    "evaluate_sets",
+    "write_report",
+    "CheckpointMismatchError",
+    "InstructionQNetwork",
+    "OIRCommand",
+    "OIRConfig",
+    "OIRTrainer",
+    "PQNLearner",
+    "Rollout",
+    "check_memory",
+    "epsilon_greedy",
+    "lambda_returns",
+    "run_oir",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"teduo_gym.recipes.oir.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'teduo_gym.recipes.oir' has no attribute {name!r}")

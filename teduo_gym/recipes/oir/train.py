@@ -1,0 +1,565 @@
+"""Online training of the instruction-conditioned PQN agent on Craftax-Classic, with or without relabelling.
+
+- :class:`OIRTrainer` -- one arm: acts on instructions drawn from the instruction buffer, learns with PQN, relabels
+  (the "relabel" arm), logs a learning curve, checkpoints and resumes.
+- :func:`run_oir` -- every arm of an :class:`~teduo_gym.recipes.oir.config.OIRConfig`, for the same number of env steps,
+  then the evaluation of each arm and of a random agent, and ``out/report.md``.
+- :func:`evaluate_random` -- the random agent's ``evaluation.json``.
+- :func:`check_memory` -- raises :class:`~teduo_gym.envs.craftax.BatchMemoryError` for a batch that cannot fit.
+
+Each world acts on one instruction at a time, drawn from the buffer when the world starts and again as soon as the
+instruction is achieved. An instruction's reward is the ground truth of the achievements it names (1 at the step
+the last of them is unlocked; the 22 fixed instructions name one each); an open-ended relabelled instruction
+("walk to the water") names none and gets OIR's embedding reward online: 1 at the first step whose changes (the
+world's text before and after the step, :func:`~teduo_gym.relabel.state_changes`, :data:`IGNORED_KEYS` aside) are
+similar enough to it.
+Every ``relabel_every`` updates the
+"relabel" arm describes the rollout's states sparsely (every ``describe_every`` steps and at each unlocked
+achievement), gives the instruction episodes to the :class:`~teduo_gym.relabel.Relabeler` (failed ones first),
+adds the kept instructions to the buffer and makes one more PQN update on the same rollout, each relabelled
+episode's steps carrying its new instruction and the embedding-similarity reward up to where it first fires.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jax
+import numpy as np
+from tqdm.auto import tqdm
+
+from teduo_gym.core.io import atomic_write
+from teduo_gym.envs.craftax import (
+    ACHIEVEMENT_GOALS,
+    ACHIEVEMENTS,
+    NUM_ACTIONS,
+    OBSERVATION_SIZE,
+    BatchMemoryError,
+    CraftaxVectorConfig,
+    available_memory,
+    describe_state,
+)
+from teduo_gym.llm.base import LLMResponseError
+from teduo_gym.recipes.oir.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from teduo_gym.recipes.oir.config import EvaluationConfig, OIRConfig
+from teduo_gym.recipes.oir.evaluate import (
+    EVALUATION_SETS,
+    InstructionResult,
+    QFunction,
+    evaluate_instructions,
+    evaluate_sets,
+    results_from_json,
+    results_to_json,
+    summarize,
+)
+from teduo_gym.recipes.oir.policy import epsilon_greedy
+from teduo_gym.recipes.oir.pqn import PQNLearner, Rollout
+from teduo_gym.recipes.oir.report import RANDOM_AGENT, write_report
+from teduo_gym.relabel import (
+    AchievementMatcher,
+    InstructionBuffer,
+    Relabeler,
+    Trajectory,
+    shared_embedder,
+    split_state,
+    state_changes,
+)
+
+__all__ = ["IGNORED_KEYS", "OIRTrainer", "check_memory", "evaluate_random", "run_oir"]
+
+#: Lines of Craftax's state text whose changes are not rewarded or relabelled: ``nearby`` changes with every step
+#: the player walks (positions are relative), ``achievements`` is said by the achievement flags.
+IGNORED_KEYS = ("nearby", "achievements")
+
+
+def check_memory(config: OIRConfig) -> None:
+    """Raise :class:`BatchMemoryError` when the worlds and two rollouts (acting, hindsight) would not fit.
+
+    Example:
+        >>> config = OIRConfig(num_envs=4096, rollout_steps=512, total_env_steps=2**21, max_memory_bytes=2**30)
+        >>> check_memory(config)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        teduo_gym.envs.craftax.vector.BatchMemoryError: an OIR batch of 4096 worlds x 512 steps needs ...
+    """
+    env = _env_config(config)
+    env.check_memory()
+    dim = shared_embedder(config.embedding_model).dim
+    rollout = 2 * (config.rollout_steps + 1) * config.num_envs * (OBSERVATION_SIZE + dim) * 4
+    need = env.memory_bytes() + rollout
+    budget = available_memory() if config.max_memory_bytes is None else config.max_memory_bytes
+    if need > budget:
+        raise BatchMemoryError(
+            f"an OIR batch of {config.num_envs} worlds x {config.rollout_steps} steps needs about "
+            f"{need / 2**30:.2f} GiB (worlds {env.memory_bytes() / 2**30:.2f} GiB, rollouts {rollout / 2**30:.2f} "
+            f"GiB), but {budget / 2**30:.2f} GiB is available: lower num_envs or rollout_steps, or raise "
+            f"max_memory_bytes"
+        )
+
+
+def _env_config(config: OIRConfig) -> CraftaxVectorConfig:
+    return CraftaxVectorConfig(
+        num_envs=config.num_envs,
+        reset_pool_size=config.reset_pool_size,
+        max_episode_steps=config.max_episode_steps,
+        max_memory_bytes=config.max_memory_bytes,
+    )
+
+
+@dataclass
+class _Segment:
+    """One instruction episode inside a rollout: what the relabeller reads and the hindsight update trains on."""
+
+    env: int
+    instruction: str
+    start: int
+    steps: list[int] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    achievements: list[np.ndarray] = field(default_factory=list)
+    success: bool = False
+    episode_return: float = 0.0
+
+    def trajectory(self) -> Trajectory:
+        return Trajectory(
+            self.instruction,
+            self.texts,
+            np.asarray(self.achievements, bool).reshape(len(self.texts), len(ACHIEVEMENTS)),
+            ACHIEVEMENTS,
+            self.success,
+            self.episode_return,
+            IGNORED_KEYS,
+        )
+
+
+class OIRTrainer:
+    """One arm of an OIR run (``config.arms`` holds one name; see :meth:`OIRConfig.arm`).
+
+    Writes ``curve.csv`` (one row every ``log_every`` updates and at each ``eval_every`` evaluation),
+    ``checkpoints/update-N/`` (every ``checkpoint_every`` updates and at the end), ``summary.json``-ready results
+    from :meth:`train` and ``evaluation.json`` from :meth:`evaluate`. A trainer
+    made on a directory holding a checkpoint resumes from it (with the same settings, else
+    :class:`~teduo_gym.recipes.oir.checkpoint.CheckpointMismatchError`).
+
+    Raises:
+        BatchMemoryError: the batch would not fit in memory.
+    """
+
+    def __init__(self, config: OIRConfig, relabeler: Relabeler | None = None):
+        if len(config.arms) != 1:
+            raise ValueError(f"OIRTrainer trains one arm; use config.arm(name), got arms {list(config.arms)}")
+        check_memory(config)
+        self.config = config
+        self.out = Path(config.out)
+        self.embedder = shared_embedder(config.embedding_model)
+        self.matcher = AchievementMatcher(ACHIEVEMENTS, self.embedder)
+        self.relabeler = (
+            relabeler if relabeler is not None or not config.relabel else config.relabel_config().create(self.embedder)
+        )
+        self.learner = PQNLearner(
+            NUM_ACTIONS,
+            width=config.width,
+            layers=config.layers,
+            lr=config.lr,
+            max_grad_norm=config.max_grad_norm,
+            gamma=config.gamma,
+            td_lambda=config.td_lambda,
+            epochs=config.epochs,
+            minibatches=config.minibatches,
+        )
+        self._targets: dict[str, np.ndarray] = {}
+        checkpoint = latest_checkpoint(self.out / "checkpoints")
+        if checkpoint is None:
+            self._start()
+        else:
+            state, self.buffer = load_checkpoint(checkpoint, config.fingerprint())
+            self.__dict__.update(state["trainer"])
+
+    def _start(self) -> None:
+        config = self.config
+        self.buffer = InstructionBuffer(priority=config.priority, seed=config.seed)  # type: ignore[arg-type]
+        self.buffer.add(ACHIEVEMENT_GOALS, source="fixed")
+        key, init_key = jax.random.split(jax.random.PRNGKey(config.seed))
+        self.params = self.learner.init(init_key, OBSERVATION_SIZE, self.embedder.dim)
+        self.opt_state = self.learner.optimizer.init(self.params)
+        self.key = key
+        self.envs = _env_config(config).create()
+        self.obs, _ = self.envs.reset(seed=config.seed)
+        n = config.num_envs
+        self.world_achievements = np.zeros((n, len(ACHIEVEMENTS)), bool)
+        self.instructions = [""] * n
+        self.done_before = np.zeros(n, bool)
+        self.returns = np.zeros(n, np.float32)
+        self.world_texts: dict[int, dict[str, frozenset[str]]] = {}
+        self._assign(np.arange(n))
+        self.update = self.env_steps = self.instruction_episodes = self.world_episodes = 0
+        self.window: dict[str, list[int]] = {}
+        self.relabel_totals = {"proposed": 0, "kept": 0, "hindsight_steps": 0}
+
+    # -- instructions -------------------------------------------------------------------------------------------
+
+    def target(self, instruction: str) -> np.ndarray:
+        """The achievements an instruction names, as a boolean mask over :data:`ACHIEVEMENTS` (cached)."""
+        if instruction not in self._targets:
+            names = (
+                (ACHIEVEMENTS[ACHIEVEMENT_GOALS.index(instruction)],)
+                if instruction in ACHIEVEMENT_GOALS
+                else self.matcher.match(instruction)
+            )
+            self._targets[instruction] = np.isin(ACHIEVEMENTS, names)
+        return self._targets[instruction]
+
+    def _assign(self, envs: np.ndarray) -> None:
+        """Draw new instructions for ``envs`` (world achievements already current)."""
+        host = None
+        for env, instruction in zip(envs, self.buffer.sample(len(envs))):
+            self.instructions[env] = instruction
+            target = self.target(instruction)
+            self.done_before[env] = target.any() and bool(self.world_achievements[env][target].all())
+            self.returns[env] = 0.0
+            self.world_texts.pop(int(env), None)
+            if not target.any():
+                host = jax.device_get(self.envs.states) if host is None else host
+                self.world_texts[int(env)] = split_state(describe_state(host, index=int(env)))
+
+    def _open_ended_rewards(self, unlocked: np.ndarray, world_done: np.ndarray, host: Any) -> np.ndarray:
+        """OIR's embedding reward of the worlds acting on open-ended instructions, on what their last step changed."""
+        reached = np.zeros(self.config.num_envs, bool)
+        envs = [env for env in self.world_texts if not world_done[env]]
+        if not envs:
+            return reached
+        host = jax.device_get(self.envs.states) if host is None else host
+        texts = []
+        for env in envs:
+            after = split_state(describe_state(host, index=env))
+            gained = [name for name, on in zip(ACHIEVEMENTS, unlocked[env]) if on]
+            texts.append("; ".join(state_changes(self.world_texts[env], after, gained, skip=IGNORED_KEYS)))
+            self.world_texts[env] = after
+        changed = [k for k, text in enumerate(texts) if text]
+        if changed:
+            similarity = np.sum(
+                self._embeddings([texts[k] for k in changed])
+                * self._embeddings([self.instructions[envs[k]] for k in changed]),
+                axis=1,
+            )
+            reached[[envs[k] for k in changed]] = similarity >= self.config.reward_threshold
+        return reached
+
+    def _embeddings(self, instructions: Sequence[str]) -> np.ndarray:
+        return self.embedder.embed(list(instructions))
+
+    # -- training -----------------------------------------------------------------------------------------------
+
+    def epsilon(self) -> float:
+        """Exploration at the current update: linear decay, then constant."""
+        c = self.config
+        frac = min(1.0, self.update / max(1.0, c.epsilon_decay * c.num_updates))
+        return c.epsilon_start + frac * (c.epsilon_end - c.epsilon_start)
+
+    def train(self, max_updates: int | None = None) -> dict[str, Any]:
+        """Run the remaining updates (at most ``max_updates`` of them, then checkpoint); returns the run's summary."""
+        c = self.config
+        start_update, started = self.update, time.perf_counter()
+        stop = c.num_updates if max_updates is None else min(c.num_updates, self.update + max_updates)
+        self._trim_curve()
+        with tqdm(total=c.num_updates, initial=self.update, desc=f"oir {self.out.name}", unit="update") as bar:
+            while self.update < stop:
+                describe = self.relabeler is not None and (self.update + 1) % c.relabel_every == 0
+                rollout, segments = self._rollout(describe)
+                self.key, key = jax.random.split(self.key)
+                self.params, self.opt_state, loss = self.learner.update(self.params, self.opt_state, rollout, key)
+                row: dict[str, Any] = {"loss": float(loss)}
+                if describe:
+                    row.update(self._relabel(rollout, segments))
+                self.update += 1
+                self.env_steps += c.steps_per_update
+                evaluate = c.eval_every and (self.update % c.eval_every == 0 or self.update == c.num_updates)
+                if evaluate:
+                    row.update(self._curve_evaluation())
+                if evaluate or self.update % c.log_every == 0 or self.update == c.num_updates:
+                    elapsed = time.perf_counter() - started
+                    row["steps_per_s"] = (self.update - start_update) * c.steps_per_update / max(elapsed, 1e-9)
+                    self._log(row)
+                if self.update % c.checkpoint_every == 0 or self.update == stop:
+                    self.save()
+                bar.update(1)
+                bar.set_postfix(steps=self.env_steps, eps=f"{self.epsilon():.2f}", loss=f"{float(loss):.3f}")
+        seconds = time.perf_counter() - started
+        return self.summary() | {
+            "seconds": seconds,
+            "steps_per_s": (self.update - start_update) * c.steps_per_update / max(seconds, 1e-9),
+        }
+
+    # -- evaluation ---------------------------------------------------------------------------------------------
+
+    def q_function(self) -> QFunction:
+        """The current network's Q-values, ``(observations, instruction embeddings) -> (B, actions)``."""
+        params = self.params
+        return lambda obs, emb: self.learner.q_values(params, obs, emb)
+
+    def _curve_evaluation(self) -> dict[str, Any]:
+        """A learning-curve point: the greedy policy on the 22 achievement instructions (the same worlds each time)."""
+        config = dataclasses.replace(self.config.evaluation, episodes=self.config.curve_episodes)
+        results = evaluate_instructions(self.q_function(), self.embedder, EVALUATION_SETS["achievements"], config)
+        point = summarize({"achievements": results}, config.coverage_threshold)["sets"]["achievements"]
+        return {"eval/success_rate": point["mean_success"], "eval/coverage": point["coverage"]}
+
+    def relabelled_instructions(self) -> dict[str, tuple[str, ...]]:
+        """The relabelled instructions of the buffer with a ground-truth checker: instruction -> achievements."""
+        return {
+            text: tuple(np.asarray(ACHIEVEMENTS)[self.target(text)])
+            for text, entry in self.buffer.entries.items()
+            if entry.source == "relabelled" and self.target(text).any()
+        }
+
+    def evaluate(self) -> dict[str, dict[str, InstructionResult]]:
+        """Evaluate the current policy on every instruction set and on :meth:`relabelled_instructions`; written to
+        ``evaluation.json`` (reused while the update and the evaluation settings are the same)."""
+        return _cached_evaluation(
+            self.out / "evaluation.json",
+            self.config.evaluation,
+            self.update,
+            lambda: evaluate_sets(
+                self.q_function(), self.embedder, self.config.evaluation, self.relabelled_instructions()
+            ),
+        )
+
+    def _rollout(self, describe: bool) -> tuple[Rollout, list[_Segment]]:
+        c = self.config
+        t_len, n = c.rollout_steps, c.num_envs
+        obs = np.zeros((t_len + 1, n, OBSERVATION_SIZE), np.float32)
+        emb = np.zeros((t_len + 1, n, self.embedder.dim), np.float32)
+        actions = np.zeros((t_len, n), np.int32)
+        rewards = np.zeros((t_len, n), np.float32)
+        dones = np.zeros((t_len, n), np.float32)
+        open_segments = [_Segment(i, self.instructions[i], 0) for i in range(n)]
+        segments: list[_Segment] = []
+        epsilon = self.epsilon()
+        for t in range(t_len):
+            obs[t], emb[t] = self.obs, self._embeddings(self.instructions)
+            self.key, key = jax.random.split(self.key)
+            q = self.learner.q_values(self.params, obs[t], emb[t])
+            actions[t] = np.asarray(epsilon_greedy(key, q, epsilon))
+            self.obs, _, terminated, truncated, info = self.envs.step(actions[t])
+            achievements, unlocked = info["achievements"], info["achievements_unlocked"]
+            world_done = terminated | truncated
+            targets = np.stack([self.target(i) for i in self.instructions])
+            reached = targets.any(1) & (achievements | ~targets).all(1)
+            host = jax.device_get(self.envs.states) if describe else None
+            reached |= self._open_ended_rewards(unlocked, world_done, host)
+            success = reached & ~self.done_before
+            self.done_before |= reached
+            rewards[t], dones[t] = success, success | world_done
+            self.returns += rewards[t]
+            if describe:
+                for env, seg in enumerate(open_segments):
+                    if not world_done[env] and ((t - seg.start) % c.describe_every == 0 or unlocked[env].any()):
+                        seg.steps.append(t)
+                        seg.texts.append(describe_state(host, index=env))
+                        seg.achievements.append(achievements[env])
+            ended = np.flatnonzero(dones[t])
+            for env in ended:
+                self.buffer.update(self.instructions[env], bool(success[env]))
+                stats = self.window.setdefault(self.instructions[env], [0, 0])
+                stats[0] += 1
+                stats[1] += int(success[env])
+                seg = open_segments[env]
+                seg.success, seg.episode_return = bool(success[env]), float(self.returns[env])
+                segments.append(seg)
+                open_segments[env] = _Segment(int(env), "", t + 1)
+            self.instruction_episodes += len(ended)
+            self.world_episodes += int(world_done.sum())
+            self.world_achievements = np.where(world_done[:, None], False, achievements)
+            self._assign(ended)
+            for env in ended:
+                open_segments[env].instruction = self.instructions[env]
+        obs[t_len], emb[t_len] = self.obs, self._embeddings(self.instructions)
+        for seg in open_segments:
+            seg.episode_return = float(self.returns[seg.env])
+        segments += open_segments
+        rollout = Rollout(obs, emb, actions, rewards, dones, np.ones((t_len, n), np.float32))
+        return rollout, segments
+
+    def _relabel(self, rollout: Rollout, segments: list[_Segment]) -> dict[str, Any]:
+        """Relabel the rollout's instruction episodes and train on them in hindsight."""
+        assert self.relabeler is not None
+        readable = [s for s in segments if len(s.texts) >= 2]
+        if not readable:
+            return {"relabel_kept": 0}
+        try:
+            relabelled, stats = self.relabeler.relabel([s.trajectory() for s in readable])
+        except LLMResponseError:
+            return {"relabel_kept": 0}
+        t_len, n = self.config.rollout_steps, self.config.num_envs
+        mask = np.zeros((t_len, n), np.float32)
+        rewards, dones = np.zeros_like(mask), np.zeros_like(mask)
+        obs, actions = np.zeros_like(rollout.observation), np.zeros_like(rollout.action)
+        emb = np.zeros_like(rollout.instruction)
+        columns = 0
+        for item in relabelled:
+            self.buffer.add([item.instruction], source="relabelled")
+            self._targets.setdefault(item.instruction, np.isin(ACHIEVEMENTS, item.achievements))
+            fired = np.flatnonzero(item.rewards > 0)
+            if columns == n or not len(fired):
+                continue
+            seg = readable[item.index]
+            end = seg.steps[fired[0]]
+            obs[:, columns], actions[:, columns] = rollout.observation[:, seg.env], rollout.action[:, seg.env]
+            emb[:, columns] = self._embeddings([item.instruction])[0]
+            rewards[end, columns] = dones[end, columns] = 1.0
+            dones[:end, columns] = rollout.done[:end, seg.env]
+            mask[seg.start : end + 1, columns] = 1.0
+            columns += 1
+        self.relabel_totals["proposed"] += stats.proposed
+        self.relabel_totals["kept"] += stats.kept
+        self.relabel_totals["hindsight_steps"] += int(mask.sum())
+        row: dict[str, Any] = {"relabel_proposed": stats.proposed, "relabel_kept": stats.kept}
+        if columns:
+            self.key, key = jax.random.split(self.key)
+            hindsight = Rollout(obs, emb, actions, rewards, dones, mask)
+            self.params, self.opt_state, loss = self.learner.update(self.params, self.opt_state, hindsight, key)
+            row["hindsight_loss"] = float(loss)
+        return row
+
+    # -- records ------------------------------------------------------------------------------------------------
+
+    @property
+    def curve_path(self) -> Path:
+        """The learning curve's CSV."""
+        return self.out / "curve.csv"
+
+    def _columns(self) -> list[str]:
+        return [
+            "update",
+            "env_steps",
+            "instruction_episodes",
+            "world_episodes",
+            "epsilon",
+            "loss",
+            "hindsight_loss",
+            "buffer_size",
+            "buffer_relabelled",
+            "relabel_proposed",
+            "relabel_kept",
+            "steps_per_s",
+            "success_rate",
+            "eval/success_rate",
+            "eval/coverage",
+            *(f"success/{name}" for name in ACHIEVEMENTS),
+        ]
+
+    def _log(self, row: dict[str, Any]) -> None:
+        """Append a curve row; success rates are over the fixed instructions' episodes since the last row."""
+        fixed = {g: self.window.get(g, [0, 0]) for g in ACHIEVEMENT_GOALS}
+        attempts = sum(a for a, _ in fixed.values())
+        row = {
+            "update": self.update,
+            "env_steps": self.env_steps,
+            "instruction_episodes": self.instruction_episodes,
+            "world_episodes": self.world_episodes,
+            "epsilon": round(self.epsilon(), 4),
+            "buffer_size": len(self.buffer),
+            "buffer_relabelled": self.buffer.stats()["relabelled"],
+            "success_rate": sum(s for _, s in fixed.values()) / attempts if attempts else "",
+            **{f"success/{n}": (s / a if a else "") for n, (a, s) in zip(ACHIEVEMENTS, fixed.values())},
+            **row,
+        }
+        self.window = {}
+        new = not self.curve_path.exists()
+        self.out.mkdir(parents=True, exist_ok=True)
+        with open(self.curve_path, "a", newline="") as f:
+            writer = csv.DictWriter(f, self._columns())
+            if new:
+                writer.writeheader()
+            writer.writerow(row)
+
+    def _trim_curve(self) -> None:
+        """Drop rows written after the checkpoint being resumed (they will be written again)."""
+        if not self.curve_path.exists():
+            return
+        with open(self.curve_path, newline="") as f:
+            rows = [r for r in csv.DictReader(f) if int(r["update"]) <= self.update]
+        with open(self.curve_path, "w", newline="") as f:
+            writer = csv.DictWriter(f, self._columns())
+            writer.writeheader()
+            writer.writerows(rows)
+
+    def save(self) -> Path:
+        """Write a checkpoint of the current update."""
+        names = (
+            "params opt_state key envs obs world_achievements world_texts instructions done_before returns update "
+            "env_steps instruction_episodes world_episodes window relabel_totals"
+        ).split()
+        trainer = {
+            name: jax.device_get(getattr(self, name)) if name in ("params", "opt_state", "key") else getattr(self, name)
+            for name in names
+        }
+        state = {"fingerprint": self.config.fingerprint(), "trainer": trainer}
+        return save_checkpoint(self.out / "checkpoints", self.update, state, self.buffer)
+
+    def summary(self) -> dict[str, Any]:
+        """Counters, the buffer's statistics and each fixed instruction's success rate over the whole run."""
+        entries = self.buffer.entries
+        return {
+            "updates": self.update,
+            "env_steps": self.env_steps,
+            "instruction_episodes": self.instruction_episodes,
+            "world_episodes": self.world_episodes,
+            "buffer": self.buffer.stats(),
+            "relabel": dict(self.relabel_totals),
+            "success": {
+                name: entries[g].success_rate for name, g in zip(ACHIEVEMENTS, ACHIEVEMENT_GOALS) if g in entries
+            },
+        }
+
+
+def _cached_evaluation(
+    path: Path, config: EvaluationConfig, update: int, evaluate: Callable[[], dict[str, dict[str, InstructionResult]]]
+) -> dict[str, dict[str, InstructionResult]]:
+    """``evaluate()``'s results, from ``path`` when it holds those of the same settings and update, else written."""
+    settings = dataclasses.asdict(config)
+    if path.is_file():
+        data = json.loads(path.read_text())
+        if data.get("config") == settings and data.get("update") == update:
+            return results_from_json(data)
+    results = evaluate()
+    data = results_to_json(results, config) | {"update": update}
+    atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=1, allow_nan=False)))
+    return results
+
+
+def evaluate_random(config: OIRConfig) -> dict[str, dict[str, InstructionResult]]:
+    """A uniformly random agent on the instruction sets: the floor the arms are compared with, in
+    ``out/random/evaluation.json``."""
+    embedder = shared_embedder(config.embedding_model)
+    return _cached_evaluation(
+        Path(config.out) / RANDOM_AGENT / "evaluation.json",
+        config.evaluation,
+        0,
+        lambda: evaluate_sets(None, embedder, config.evaluation),
+    )
+
+
+def run_oir(config: OIRConfig) -> dict[str, Any]:
+    """Train every arm of ``config`` (each resumes from its last checkpoint), evaluate them and a random agent, and
+    write ``out/report.md``; returns ``{arm: summary}`` with each arm's evaluation summary.
+
+    Example:
+        >>> run_oir(OIRConfig(arms=("fixed",), num_envs=2, rollout_steps=2, total_env_steps=4,
+        ...                   out=__import__("tempfile").mkdtemp()))["fixed"]["env_steps"]  # doctest: +SKIP
+        4
+    """
+    results = {}
+    threshold = config.evaluation.coverage_threshold
+    for arm in config.arms:
+        trainer = OIRTrainer(config.arm(arm))
+        results[arm] = trainer.train() | {"evaluation": summarize(trainer.evaluate(), threshold)}
+    results[RANDOM_AGENT] = {"evaluation": summarize(evaluate_random(config), threshold)}
+    results["report"] = str(write_report(Path(config.out), config.arms))
+    return results

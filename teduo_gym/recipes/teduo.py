@@ -1,0 +1,391 @@
+"""TEDUO end to end, each stage cached on disk: ``teduo run --config CONFIG.json``.
+
+Stages, each writing plain files under ``RunConfig.out`` in a folder named by a hash of the settings it depends
+on, so a rerun skips finished stages and a changed setting reruns only what depends on it:
+
+1. ``data-*`` -- unlabelled transitions (:func:`teduo_gym.collection.collect`, itself resumable);
+2. ``labels-*`` -- hindsight labels of the training goals (:func:`teduo_gym.labeling.label`);
+3. ``examples-*.jsonl`` -- (goal, state text, action) examples, one per step, with whole action sequences in
+   ``examples-*.sequences.jsonl`` and per-goal statistics in ``examples-*.stats.json``: Q-iteration per goal and
+   greedy rollouts through the data's dynamics (:func:`teduo_gym.offline.action_examples`), or filtered
+   behaviour cloning of the data's trajectories (:func:`teduo_gym.offline.filtered_bc_examples`);
+4. ``agent-*`` -- the fine-tuned LLM agent (:func:`teduo_gym.finetune.finetune`, resumable);
+5. ``evaluation-*/`` and ``results-*.json`` -- fine-tuned vs untuned LLM vs step 2's Q-tables alone (training goals
+   only) vs random vs bot on the TEDUO protocol (:class:`~teduo_gym.evaluation.protocol.Protocol`: train / test
+   layouts x train / test goals, test goals held out and reworded) through
+   :func:`~teduo_gym.evaluation.evaluate.evaluate_run` (one record per episode, resumable; ``teduo evaluate`` can add
+   agents to the same folder), and the results with the wall time of every stage (also kept in
+   ``stage_times.json``).
+
+The text the LLM agents read is the goal-conditioned abstract state of step 1 (``text="abstract"``) or the
+egocentric view (``text="egocentric"``, the ablation).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from teduo_gym.agents.llm_agent import COMPACT_TEMPLATE
+from teduo_gym.core.digest import json_digest
+from teduo_gym.core.executor import ExecutorConfig
+from teduo_gym.core.stage import StageClock
+from teduo_gym.llm.config import LLMConfig
+
+if TYPE_CHECKING:
+    from teduo_gym.finetune import FinetuneConfig
+
+#: The stages of :func:`run`, in order (``teduo run --until STAGE`` stops after one).
+Stage = Literal["collect", "label", "examples", "finetune", "evaluate"]
+
+__all__ = ["RunConfig", "StagePaths", "finetune_config", "q_table_policies", "run", "stage_key"]
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """TEDUO end to end on a BabyAI level (``teduo run CONFIG.json``; any field may be left out)."""
+
+    #: where every stage writes.
+    out: Path = Path("runs/babyai-quick")
+    #: a BabyAI level id.
+    env: str = "BabyAI-GoToLocal-v0"
+    #: behaviour policy of the data ("random", "bot", "mixture" or an SB3 .zip).
+    policy: str = "mixture"
+    #: training layouts (data and train-layout evaluation).
+    layouts: int = 20
+    #: held-out layouts (test-layout evaluation only).
+    test_layouts: int = 10
+    #: episodes collected per training layout.
+    episodes_per_layout: int = 10
+    #: step cap of collected and evaluated episodes.
+    max_steps: int = 64
+    #: goal kinds of the train / test goals.
+    goal_kinds: tuple[str, ...] = ("go to", "pick up", "open")
+    #: training goals (canonical).
+    train_goals: int = 20
+    #: held-out test goals (reworded, naming held-out colour / type combinations).
+    test_goals: int = 10
+    #: labelling mode ("compiled", "judge" or "proxy").
+    label_mode: str = "compiled"
+    #: longest greedy rollout through the data when making examples.
+    rollout_steps: int = 32
+    #: how the fine-tuning examples are made: "rollouts" (greedy rollouts of the per-goal Q-tables through the
+    #: data's dynamics, TEDUO step 3) or "filtered_bc" (the data's own trajectories that reach each goal, loops
+    #: removed: filtered behaviour cloning).
+    examples: Literal["rollouts", "filtered_bc"] = "rollouts"
+    #: filtered_bc keeps this many best trajectories per goal (shortest first); None keeps all.
+    bc_keep: int | None = None
+    #: what the fine-tuned agent reads: "abstract" (the goal-conditioned abstract state of step 1, from the full
+    #: state) or "egocentric" (BALROG-style lines of the 7x7 view; needs examples "filtered_bc").
+    text: Literal["abstract", "egocentric"] = "abstract"
+    #: the fine-tuned agent's prompt template.
+    template: str = COMPACT_TEMPLATE
+    #: "lora" or "full" fine-tuning.
+    method: str = "lora"
+    #: fine-tuning steps.
+    finetune_steps: int = 100
+    #: fine-tuning batch size.
+    batch_size: int = 16
+    #: evaluation episodes per setting and agent.
+    eval_episodes: int = 40
+    #: seeds everything.
+    seed: int = 0
+    #: the LLM that labels, and whose weights are fine-tuned (a local model for fine-tuning).
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    #: where the shards of collect, label, offline RL and evaluate run: "local" (default) or "ray" (results do
+    #: not depend on it).
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+
+    def __post_init__(self) -> None:
+        for name, allowed in (("examples", ("rollouts", "filtered_bc")), ("text", ("abstract", "egocentric"))):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name}={getattr(self, name)!r}: expected one of {allowed}")
+        if self.text != "abstract" and self.examples == "rollouts":
+            raise ValueError(
+                f"text={self.text!r} needs examples made from the data's own states: set examples to 'filtered_bc' "
+                "(rollouts pass through abstract states only)"
+            )
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> RunConfig:
+        """Read a JSON config; unknown keys are an error naming the known ones."""
+        from teduo_gym.core.config import read_config
+
+        convert = {"llm": lambda v: LLMConfig(**v), "executor": lambda v: ExecutorConfig(**v), "out": Path}
+        return read_config(cls, path, {**convert, "goal_kinds": tuple})
+
+
+def stage_key(config: RunConfig, *fields: str) -> str:
+    """An 8-character hash of the named settings: the folder suffix of a stage that depends on them.
+
+    Example:
+        >>> stage_key(RunConfig(), "env", "seed") == stage_key(RunConfig(finetune_steps=1), "env", "seed")
+        True
+    """
+    values = {f: dataclasses.asdict(config)[f] if f != "out" else None for f in fields}
+    return json_digest(values, size=4)
+
+
+_DATA = ("env", "policy", "layouts", "test_layouts", "episodes_per_layout", "max_steps", "seed")
+_GOALS = ("goal_kinds", "train_goals", "test_goals")
+_LABELS = (*_DATA, *_GOALS, "label_mode", "llm")
+_EXAMPLES = (*_LABELS, "rollout_steps", "examples", "bc_keep", "text")
+_AGENT = (*_EXAMPLES, "template", "method", "finetune_steps", "batch_size")
+_RESULTS = (*_AGENT, "eval_episodes")
+
+
+@dataclass(frozen=True)
+class StagePaths:
+    """Where each stage of a config writes (under ``RunConfig.out``, named by the hash of what it depends on)."""
+
+    data: Path
+    labels: Path
+    examples: Path
+    agent: Path
+    evaluation: Path
+    results: Path
+
+    @classmethod
+    def of(cls, config: RunConfig) -> StagePaths:
+        """The stage paths of ``config``.
+
+        Example:
+            >>> StagePaths.of(RunConfig(out=Path("runs/x"))).labels.parent.parent
+            PosixPath('runs/x')
+        """
+        out = Path(config.out)
+        return cls(
+            data=out / f"data-{stage_key(config, *_DATA)}",
+            labels=out / f"labels-{stage_key(config, *_LABELS)}" / f"labels_{config.label_mode}.npz",
+            examples=out / f"examples-{stage_key(config, *_EXAMPLES)}.jsonl",
+            agent=out / f"agent-{stage_key(config, *_AGENT)}",
+            evaluation=out / f"evaluation-{stage_key(config, *_RESULTS)}",
+            results=out / f"results-{stage_key(config, *_RESULTS)}.json",
+        )
+
+
+def run(config: RunConfig, progress: bool = True, until: Stage | None = None) -> dict[str, Any]:
+    """Run (or resume) every stage, or those up to ``until``; print the results tables and return ``{"evaluation":
+    {setting: {agent: summary}}, "stages": {stage: {"folder", "seconds", "cached"}}}`` (only ``"stages"`` when
+    stopped early, e.g. at ``"examples"`` to fine-tune on GPUs with ``teduo finetune``)."""
+    from teduo_gym.collection import CollectConfig, collect
+    from teduo_gym.collection.collect import MANIFEST
+    from teduo_gym.core.records import write_record
+    from teduo_gym.datasets import load_dataset
+    from teduo_gym.evaluation.evaluate import PIPELINE_AGENTS, evaluate_run
+    from teduo_gym.evaluation.protocol import Protocol
+    from teduo_gym.finetune import finetune
+    from teduo_gym.labeling import LabelConfig, LabelTable, abstraction_for, label
+
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    clock = StageClock(out)
+
+    paths = StagePaths.of(config)
+    data_dir = paths.data
+    with clock.stage("collect", data_dir.name, done=(data_dir / MANIFEST).is_file()):
+        collect(
+            CollectConfig(
+                env=config.env,
+                policy=config.policy,
+                layouts=config.layouts,
+                test_layouts=config.test_layouts,
+                episodes_per_layout=config.episodes_per_layout,
+                max_steps=config.max_steps,
+                seed=config.seed,
+                out=data_dir,
+                executor=config.executor,
+            ),
+            progress=progress,
+        )
+    if until == "collect":
+        return {"stages": clock.report()}
+    data = load_dataset(data_dir)
+
+    table_path = paths.labels
+    labels_dir = table_path.parent
+    with clock.stage("label", labels_dir.name, done=table_path.exists()):
+        if not table_path.exists():
+            goals_file = out / "train_goals.txt"
+            goals_file.write_text("\n".join(Protocol.from_run_config(config).train_goals) + "\n")
+            label(
+                LabelConfig(
+                    dataset=str(data_dir),
+                    goals_file=str(goals_file),
+                    modes=(config.label_mode,),
+                    out_dir=str(labels_dir),
+                    cache_dir=str(out / "cache"),
+                    seed=config.seed,
+                    llm=config.llm,
+                    executor=config.executor,
+                    progress=progress,
+                )
+            )
+    if until == "label":
+        return {"stages": clock.report()}
+    table = LabelTable.load(table_path, data)
+    abstraction = abstraction_for(data.state_layout)
+
+    examples_path = paths.examples
+    with clock.stage("examples", examples_path.name, done=examples_path.exists()):
+        if not examples_path.exists():
+            _write_examples(config, data, table, abstraction, examples_path, progress)
+    if until == "examples":
+        return {"stages": clock.report()}
+
+    agent_dir = paths.agent
+    with clock.stage("finetune", agent_dir.name, done=(agent_dir / "teduo_agent.json").exists()):
+        if not (agent_dir / "teduo_agent.json").exists():
+            finetune(finetune_config(config, progress))
+    if until == "finetune":
+        return {"stages": clock.report()}
+
+    results_path = paths.results
+    if results_path.exists():  # finished earlier: its record holds the stage times of that run
+        results = json.loads(results_path.read_text())["results"]
+    else:
+        with clock.stage("evaluate", results_path.name):
+            evaluation = evaluate_run(config, PIPELINE_AGENTS, out=paths.evaluation, progress=progress)
+        results = {"evaluation": evaluation, "stages": clock.report()}
+        write_record(results_path, config, results)
+    _print(results)
+    return results
+
+
+def finetune_config(config: RunConfig, progress: bool = True, processes: int = 1) -> FinetuneConfig:
+    """The fine-tuning stage of ``config`` (its examples in, its agent directory out), split over ``processes``
+    data-parallel processes (``accelerate launch`` / ``torchrun``): each takes ``batch_size / processes`` examples a
+    step, so every launch trains the same agent.
+
+    Example:
+        >>> finetune_config(RunConfig(out=Path("runs/x"), batch_size=16), processes=4).batch_size
+        4
+
+    Raises:
+        ValueError: ``batch_size`` does not split evenly over ``processes``.
+    """
+    from teduo_gym.finetune import FinetuneConfig
+
+    if config.batch_size % processes:
+        raise ValueError(
+            f"batch_size {config.batch_size} does not split over {processes} processes: launch a divisor of it"
+        )
+    paths = StagePaths.of(config)
+    return FinetuneConfig(
+        data=paths.examples,
+        out=paths.agent,
+        env=config.env,
+        model=config.llm.model,
+        method=config.method,
+        max_steps=config.finetune_steps,
+        batch_size=config.batch_size // processes,
+        seed=config.seed,
+        template=config.template,
+        progress=progress,
+        save_steps=max(1, config.finetune_steps // 4),
+    )
+
+
+def _write_examples(
+    config: RunConfig, data: Any, table: Any, abstraction: Any, path: Path, progress: bool = True
+) -> None:
+    """The fine-tuning examples (one per step), whole action sequences (``*.sequences.jsonl``) and per-goal
+    statistics (``*.stats.json``); goals never reached in the data are reported there and skipped."""
+    from teduo_gym.envs.babyai.actions import ACTION_WORDS
+    from teduo_gym.finetune import write_examples
+    from teduo_gym.labeling.abstraction import abstract
+    from teduo_gym.offline import filtered_bc_examples, sharded_action_examples
+
+    sequences = path.with_suffix(".sequences.jsonl")
+    if config.examples == "rollouts":
+        examples, stats = sharded_action_examples(
+            data,
+            table,
+            ACTION_WORDS,
+            max_steps=config.rollout_steps,
+            seed=config.seed,
+            sequences_path=sequences,
+            executor=config.executor,
+            parts=path.with_suffix(".parts"),
+            progress=progress,
+        )
+    else:
+        if config.text == "abstract":
+            views: Any = lambda g: abstract(abstraction, data.states, table.choices[g])  # noqa: E731
+        else:
+            egocentric = egocentric_states(data)
+            views = [egocentric] * len(table.goals)
+        examples, stats = filtered_bc_examples(
+            data, table, ACTION_WORDS, views=views, keep=config.bc_keep, sequences_path=sequences
+        )
+    if not examples:
+        raise ValueError(f"no training goal was reached in {config.out}: collect more data or choose other goals")
+    path.with_suffix(".stats.json").write_text(json.dumps(stats, indent=1))
+    write_examples(path, examples)
+    shutil.rmtree(path.with_suffix(".parts"), ignore_errors=True)  # the shards of an interrupted run, now merged
+
+
+def egocentric_states(data: Any) -> Any:
+    """The dataset's distinct states as :class:`~teduo_gym.labeling.abstraction.AbstractStates` whose texts are
+    what the agent saw (:func:`~teduo_gym.envs.babyai.describe.describe_egocentric` of the 7x7 view): the
+    egocentric arm of the acting-text ablation."""
+    import gymnasium as gym
+
+    from teduo_gym.envs.babyai import QuietGeneration, describe_egocentric, restore_state
+    from teduo_gym.labeling.abstraction import AbstractStates, unique_rows
+
+    first, ids = unique_rows(data.states)
+    env = QuietGeneration(gym.make(data.env_id))
+    env.reset(seed=0)
+    texts = []
+    for state in data.states[first]:
+        restore_state(env, state)
+        texts.append(describe_egocentric(None, env.unwrapped.gen_obs()))
+    return AbstractStates(data.states[first], ids, texts, len(first))
+
+
+def q_table_policies(config: RunConfig) -> dict[str, Any]:
+    """Step 2's policies on their own (TEDUO's "Q policies alone"), from the data and labels of a finished run:
+    each training goal's Q-table over the abstract states of the data; a goal never reached in the data gets an
+    empty table, so it acts at random.
+
+    Raises:
+        FileNotFoundError: the run's data or labels are not there yet (run ``teduo run`` first).
+    """
+    from teduo_gym.datasets import load_dataset
+    from teduo_gym.envs.babyai.actions import ACTION_WORDS
+    from teduo_gym.labeling import LabelTable, abstraction_for
+    from teduo_gym.offline import QTable, TabularPolicy, TabularQ, goal_mdps
+
+    paths = StagePaths.of(config)
+    if not paths.labels.exists():
+        raise FileNotFoundError(
+            f"the Q-table agent needs the labels of a finished run at {paths.labels}: run `teduo run --config ...` "
+            "with this config first"
+        )
+    data = load_dataset(paths.data)
+    table = LabelTable.load(paths.labels, data)
+    abstraction = abstraction_for(data.state_layout)
+
+    goals = goal_mdps(data, table, abstraction)
+    reached = [g for g in goals if g.mdp.rewards.any()]
+    fitted = TabularQ(n_actions=len(ACTION_WORDS)).fit([g.mdp for g in reached])
+    policies = {g.goal: TabularPolicy(q, g.vectors) for g, q in zip(reached, fitted)}
+    n, width = len(ACTION_WORDS), goals[0].vectors.shape[1]
+    empty = TabularPolicy(QTable(np.zeros((0, n), np.float32), np.zeros((0, n), bool)), np.zeros((0, width), np.uint8))
+    return {g.goal: policies.get(g.goal, empty) for g in goals}
+
+
+def _print(results: dict[str, Any]) -> None:
+    from teduo_gym.evaluation.report import markdown_table
+
+    for setting, summaries in results["evaluation"].items():
+        print(f"\n### {setting}\n{markdown_table(summaries)}")
+    times = " | ".join(f"{name} {t['seconds'] or 0:.0f} s" for name, t in results["stages"].items())
+    print(f"\nstage times (when each ran): {times}")

@@ -1,0 +1,377 @@
+"""TEDUO on WebShop end to end, each stage cached on disk: ``teduo webshop run --config CONFIG.json``.
+
+Stages, each writing plain files under ``WebShopRunConfig.out`` in a folder named by a hash of the settings it
+depends on (as :mod:`teduo_gym.recipes.teduo` does), so a rerun skips finished stages and resumes an interrupted one:
+
+1. ``data-*/episodes.jsonl`` -- episodes on training goals: LLM-written queries, then random clicks
+   (:func:`~teduo_gym.recipes.webshop.collect.collect_episodes`); ``queries.json`` holds the queries.
+2. ``labels-*/labels.jsonl`` -- the LLM judge's reward of every purchase for its goal and hindsight goals
+   (:func:`~teduo_gym.recipes.webshop.label.label_episodes`, answers cached under ``cache/``), and ``accuracy.json``:
+   agreement with WebShop's true reward.
+3. ``examples-*.jsonl`` -- filtered behaviour cloning (:func:`~teduo_gym.recipes.webshop.bc.bc_examples`), statistics in
+   ``examples-*.stats.json``.
+4. ``agent-*`` -- the embedded model fine-tuned with LoRA on them (:func:`teduo_gym.finetune.finetune`, resumable).
+5. ``evaluation-*/<agent>/<goals>.jsonl`` and ``results-*.json`` / ``.md`` -- the fine-tuned agent, the prompted
+   ReAct-style baselines (one per ``baselines`` LLM: the embedded model, or any OpenAI-compatible server) and random
+   clicks on held-out goals (the test split) and on training goals: WebShop's score and success rate.
+
+With ``base_url`` None the run serves the shipped demo catalog on a loopback port for its duration; everything
+goes through :class:`~teduo_gym.envs.webshop.WebShopEnv` over HTTP.
+
+Example:
+    >>> config = WebShopRunConfig(out=Path("runs/webshop-quick"), episodes=4)
+    >>> config.episodes, config.llm.backend
+    (4, 'transformers')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from teduo_gym.core.stage import StageClock
+from teduo_gym.llm.config import LLMConfig, shared_backend
+from teduo_gym.recipes.teduo import stage_key
+from teduo_gym.recipes.webshop.agents import ACT_TEMPLATE, REACT_TEMPLATE, RandomClickAgent, WebShopLLMAgent
+
+__all__ = ["WebShopRunCommand", "WebShopRunConfig", "run_command", "run_webshop"]
+
+
+@dataclass(frozen=True)
+class WebShopRunConfig:
+    """TEDUO on WebShop (``teduo webshop run --config CONFIG.json``; any field may be left out)."""
+
+    #: where every stage writes.
+    out: Path = Path("runs/webshop-quick")
+    #: a WebShop server's root (AgentGym's schema, e.g. "http://127.0.0.1:3000"); None serves the shipped demo
+    #: catalog on loopback for the run.
+    base_url: str | None = None
+    #: episodes collected on training goals.
+    episodes: int = 200
+    #: step cap of a collected episode.
+    max_steps: int = 15
+    #: characters of a page an agent reads (state_text's max_chars).
+    page_chars: int = 600
+    #: characters of each text of a page (state_text's max_item_chars).
+    item_chars: int = 40
+    #: goals a purchase is judged against besides its own (hindsight relabelling).
+    hindsight_goals: int = 3
+    #: the label a trajectory needs to be cloned (the paper: 0.6).
+    threshold: float = 0.6
+    #: fine-tuning steps.
+    finetune_steps: int = 30
+    #: fine-tuning batch size.
+    batch_size: int = 8
+    #: fine-tuning learning rate.
+    learning_rate: float = 5e-4
+    #: longest fine-tuning example, in tokens.
+    max_length: int = 320
+    #: evaluation goals per goal set (held-out test-split goals; training goals).
+    eval_goals: int = 10
+    #: step cap of an evaluation episode.
+    eval_steps: int = 15
+    #: tokens of the baselines' thought before each click (ReAct); 0 acts without thoughts.
+    think_tokens: int = 0
+    #: seconds a request to the WebShop server may take.
+    timeout_s: float = 30.0
+    #: seeds the goal order, the clicks of collection and of the random agent, and fine-tuning.
+    seed: int = 0
+    #: the LLM that writes queries and labels, and whose weights are fine-tuned (a local model).
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    #: prompted ReAct-style baselines: the embedded model, or e.g. {"backend": "openai", "base_url": ...}.
+    baselines: tuple[LLMConfig, ...] = (LLMConfig(),)
+
+    def __post_init__(self) -> None:
+        if self.llm.backend != "transformers":
+            raise ValueError(
+                f"llm.backend={self.llm.backend!r}: the labelling LLM is also fine-tuned, so it must be a local model "
+                "('transformers'); put API models in baselines"
+            )
+        for name in ("episodes", "max_steps", "finetune_steps", "batch_size", "eval_goals", "eval_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not 0 < self.threshold <= 1:
+            raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> WebShopRunConfig:
+        """Read a JSON config; unknown keys are an error naming the known ones.
+
+        Example:
+            >>> import tempfile
+            >>> p = Path(tempfile.mkdtemp()) / "c.json"
+            >>> _ = p.write_text('{"episodes": 3, "baselines": [{"backend": "openai", "base_url": "http://x/v1"}]}')
+            >>> WebShopRunConfig.from_file(p).baselines[0].backend
+            'openai'
+        """
+        from teduo_gym.core.config import read_config
+
+        llm = lambda v: LLMConfig(**v)  # noqa: E731
+        return read_config(cls, path, {"llm": llm, "baselines": lambda v: tuple(map(llm, v)), "out": Path})
+
+
+@dataclass(frozen=True)
+class WebShopRunCommand:
+    """Run TEDUO on WebShop: collect, label, filtered BC, fine-tune, evaluate (each stage cached and resumable)."""
+
+    #: the JSON config (fields of WebShopRunConfig; see examples/webshop-quick.json).
+    config: Path
+    #: show progress bars.
+    progress: bool = True
+
+
+def run_command(command: WebShopRunCommand) -> dict[str, Any]:
+    """Run :class:`WebShopRunCommand` (what ``teduo webshop run`` calls)."""
+    return run_webshop(WebShopRunConfig.from_file(command.config), progress=command.progress)
+
+
+_DATA = ("base_url", "episodes", "max_steps", "page_chars", "item_chars", "seed", "llm")
+_LABELS = (*_DATA, "hindsight_goals")
+_EXAMPLES = (*_LABELS, "threshold")
+_AGENT = (*_EXAMPLES, "finetune_steps", "batch_size", "learning_rate", "max_length")
+_RESULTS = (*_AGENT, "eval_goals", "eval_steps", "think_tokens", "baselines")
+
+
+def _key(config: WebShopRunConfig, fields: tuple[str, ...]) -> str:
+    return stage_key(config, *fields)  # type: ignore[arg-type]  # any dataclass config works
+
+
+@contextlib.contextmanager
+def _shop(config: WebShopRunConfig) -> Iterator[tuple[str, Any]]:
+    """The server's URL and, when the run serves the demo catalog itself, that catalog (for true rewards)."""
+    if config.base_url is not None:
+        yield config.base_url, None
+        return
+    from teduo_gym.envs.webshop import WebShopServeConfig, WebShopServer
+
+    engine = WebShopServeConfig(log_level="warning", seed=config.seed).build_engine()
+    with WebShopServer(engine) as server:
+        yield server.url, engine.catalog
+
+
+def run_webshop(config: WebShopRunConfig, progress: bool = True) -> dict[str, Any]:
+    """Run (or resume) every stage; print the results table and return the results (also in ``results-*.json``).
+
+    Returns:
+        ``{"evaluation": {agent: {"test": summary, "train": summary}}, "labelling": accuracy, "bc": statistics,
+        "stages": {stage: {"folder", "seconds", "cached"}}, "table": markdown}``.
+
+    Raises:
+        WebShopConnectionError: the WebShop server cannot be reached.
+        ValueError: no training goal was reached by a labelled purchase (collect more episodes).
+    """
+    from teduo_gym.core.records import write_record
+    from teduo_gym.envs.webshop import WebShopEnv
+    from teduo_gym.finetune import FinetuneConfig, finetune, read_examples, write_examples
+    from teduo_gym.llm import TransformersBackend
+    from teduo_gym.recipes.webshop.bc import bc_examples
+    from teduo_gym.recipes.webshop.collect import collect_episodes, goal_instructions
+    from teduo_gym.recipes.webshop.episodes import EpisodeFile
+    from teduo_gym.recipes.webshop.evaluate import evaluate_agent, results_table, score_summary
+    from teduo_gym.recipes.webshop.label import Label, PurchaseJudge, catalog_truth, label_accuracy, label_episodes
+    from teduo_gym.recipes.webshop.pages import PurchaseTracker
+
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    clock = StageClock(out)
+    results_path = out / f"results-{_key(config, _RESULTS)}.json"
+    if results_path.exists():  # finished earlier
+        results = json.loads(results_path.read_text())["results"]
+        print(results["table"])
+        return results
+
+    with _shop(config) as (url, catalog):
+        env = PurchaseTracker(WebShopEnv(url, timeout_s=config.timeout_s))
+        try:
+            goals_path = out / f"goals-{_key(config, ('base_url', 'seed'))}.json"
+            if not goals_path.exists():
+                train, test = env.unwrapped.goal_range("train"), env.unwrapped.goal_range("test")
+                if not train or not test:
+                    raise ValueError(f"the WebShop server at {url} has no train or no test goals: {train}, {test}")
+                goals_path.write_text(
+                    json.dumps(
+                        {
+                            "train": goal_instructions(env, train),
+                            "test": goal_instructions(env, test[: config.eval_goals]),
+                        }
+                    )
+                )
+            split_goals = json.loads(goals_path.read_text())
+            train_goals = {int(k): v for k, v in split_goals["train"].items()}
+            test_goals = [int(k) for k in split_goals["test"]][: config.eval_goals]
+            llm = shared_backend(config.llm)
+
+            # 1. collect
+            data = out / f"data-{_key(config, _DATA)}" / "episodes.jsonl"
+            with clock.stage("collect", data.parent.name, done=len(EpisodeFile(data).keys()) >= config.episodes):
+                collect_episodes(
+                    env,
+                    train_goals,
+                    config.episodes,
+                    config.max_steps,
+                    data,
+                    llm=llm,
+                    seed=config.seed,
+                    max_chars=config.page_chars,
+                    max_item_chars=config.item_chars,
+                    progress=progress,
+                )
+            episodes = list(EpisodeFile(data).read())
+
+            # 2. label
+            labels_path = out / f"labels-{_key(config, _LABELS)}" / "labels.jsonl"
+            with clock.stage("label", labels_path.parent.name, done=labels_path.exists()):
+                if not labels_path.exists():
+                    judge = PurchaseJudge(llm, out / "cache")
+                    truth = catalog_truth(catalog) if catalog is not None else None
+                    labels = label_episodes(
+                        episodes, train_goals, judge, hindsight=config.hindsight_goals, truth=truth, progress=progress
+                    )
+                    accuracy = {
+                        "all": label_accuracy(labels, config.threshold),
+                        "own_goal": label_accuracy([lb for lb, e in _own(labels, episodes) if e], config.threshold),
+                    }
+                    labels_path.parent.mkdir(parents=True, exist_ok=True)
+                    (labels_path.parent / "accuracy.json").write_text(json.dumps(accuracy, indent=1))
+                    labels_path.write_text("".join(json.dumps(dataclasses.asdict(lb)) + "\n" for lb in labels))
+            labels = [Label(**json.loads(line)) for line in labels_path.read_text().splitlines()]
+            accuracy = json.loads((labels_path.parent / "accuracy.json").read_text())
+
+            # 3. filtered behaviour cloning
+            examples_path = out / f"examples-{_key(config, _EXAMPLES)}.jsonl"
+            stats_path = examples_path.with_suffix(".stats.json")
+            with clock.stage("examples", examples_path.name, done=examples_path.exists()):
+                if not examples_path.exists():
+                    instructions = {**train_goals, **{e.goal_index: e.instruction for e in episodes}}
+                    examples, stats = bc_examples(episodes, labels, instructions, threshold=config.threshold)
+                    if not examples:
+                        raise ValueError(
+                            f"no training goal has a purchase labelled >= {config.threshold} in {config.out}: "
+                            "collect more episodes (episodes), judge more goals per purchase (hindsight_goals) or "
+                            "lower the threshold"
+                        )
+                    stats_path.write_text(json.dumps(stats, indent=1))
+                    write_examples(examples_path, examples)
+            stats = json.loads(stats_path.read_text())
+            n_examples = len(read_examples(examples_path))
+
+            # 4. fine-tune
+            agent_dir = out / f"agent-{_key(config, _AGENT)}"
+            with clock.stage("finetune", agent_dir.name, done=(agent_dir / "teduo_agent.json").exists()):
+                if not (agent_dir / "teduo_agent.json").exists():
+                    finetune(
+                        FinetuneConfig(
+                            data=examples_path,
+                            out=agent_dir,
+                            env=None,
+                            model=config.llm.model,
+                            learning_rate=config.learning_rate,
+                            batch_size=config.batch_size,
+                            max_steps=config.finetune_steps,
+                            max_length=config.max_length,
+                            save_steps=max(1, config.finetune_steps // 3),
+                            seed=config.seed,
+                            template=ACT_TEMPLATE,
+                            progress=progress,
+                        )
+                    )
+
+            # 5. evaluate
+            reached = [g for g in stats["goal_indices"] if g in train_goals]
+            train_eval = (reached + [g for g in sorted(train_goals) if g not in reached])[: config.eval_goals]
+            folder = out / f"evaluation-{_key(config, _RESULTS)}"
+            tuned = TransformersBackend(agent_dir, batch_size=config.llm.batch_size)
+            shown = {"max_chars": config.page_chars, "max_item_chars": config.item_chars}
+            agents: dict[str, Any] = {"teduo (fine-tuned)": WebShopLLMAgent(tuned, ACT_TEMPLATE, **shown).act}
+            for baseline in config.baselines:
+                backend = shared_backend(baseline)
+                agent = WebShopLLMAgent(backend, REACT_TEMPLATE, think_tokens=config.think_tokens, **shown)
+                agents[f"react prompt ({backend.name})"] = agent.act
+            agents["random clicks"] = RandomClickAgent(seed=config.seed).act
+            evaluation: dict[str, dict[str, Any]] = {}
+            with clock.stage("evaluate", folder.name):
+                for name, act in agents.items():
+                    slug = "".join(c if c.isalnum() else "-" for c in name)
+                    evaluation[name] = {}
+                    for split, indices in (("test", test_goals), ("train", train_eval)):
+                        played = evaluate_agent(
+                            env,
+                            act,
+                            indices,
+                            config.eval_steps,
+                            folder / slug / f"{split}.jsonl",
+                            desc=f"{name} / {split}",
+                            progress=progress,
+                        )
+                        evaluation[name][split] = score_summary(played)
+        finally:
+            env.close()
+
+    table = results_table(evaluation)
+    results = {
+        "evaluation": evaluation,
+        "labelling": accuracy,
+        "bc": {**stats, "examples": n_examples},
+        "data": {
+            "episodes": len(episodes),
+            "purchases": sum(e.purchase is not None for e in episodes),
+            "mean_true_reward": sum(e.reward for e in episodes) / len(episodes),
+            "labels": len(labels),
+        },
+        "goals": {"test": test_goals, "train": train_eval},
+        "seeds": {"goal_order_and_clicks": config.seed, "finetune": config.seed, "random_agent": config.seed},
+        "stages": clock.report(),
+        "table": table,
+    }
+    write_record(results_path, config, results)
+    results_path.with_suffix(".md").write_text(_markdown(config, results))
+    print(table)
+    return results
+
+
+def _own(labels: list[Any], episodes: list[Any]) -> list[tuple[Any, bool]]:
+    """Each label with whether it is for its episode's own goal."""
+    own = {e.key: e.goal_index for e in episodes}
+    return [(lb, own.get(lb.episode) == lb.goal_index) for lb in labels]
+
+
+def _markdown(config: WebShopRunConfig, results: dict[str, Any]) -> str:
+    """The results as a markdown report."""
+    data, bc, stages = results["data"], results["bc"], results["stages"]
+    lines = [
+        f"# TEDUO on WebShop ({config.out})",
+        "",
+        f"WebShop score (mean reward x 100) and success rate (reward 1) with 95% intervals; held-out goals are the "
+        f"first {len(results['goals']['test'])} of the test split, training goals those filtered BC reached first.",
+        "",
+        results["table"],
+        "",
+        f"Data: {data['episodes']} episodes, {data['purchases']} purchases (mean true reward of the behaviour policy "
+        f"{100 * data['mean_true_reward']:.1f}); {data['labels']} (purchase, goal) labels.",
+        "",
+        f"Labelling vs WebShop's true reward (label >= {config.threshold} as a prediction of true reward >= 0.6):",
+        "",
+        "| pairs | accuracy | precision | recall | true pos. | labelled pos. | mean abs error | correlation |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, a in results["labelling"].items():
+        if a.get("pairs"):
+            corr = "-" if a["correlation"] is None else f"{a['correlation']:.2f}"
+            lines.append(
+                f"| {name}: {a['pairs']} | {a['accuracy']} | {a['precision']} | {a['recall']} | {a['true_positives']} "
+                f"| {a['labelled_positives']} | {a['mean_abs_error']:.2f} | {corr} |"
+            )
+    lines += [
+        "",
+        f"Filtered BC: {bc['goals_reached']} of {bc['goals_labelled']} labelled goals reached, {bc['trajectories']} "
+        f"trajectories, {bc['examples']} examples, {bc['loops_removed']} loop steps removed.",
+        "",
+        "Stage wall times: " + ", ".join(f"{n} {t['seconds'] or 0:.0f} s" for n, t in stages.items()),
+        "",
+    ]
+    return "\n".join(lines)
