@@ -22,14 +22,14 @@ from typing import Any
 import tyro
 
 from teduo_gym.collection import CollectConfig, collect
+from teduo_gym.core.executor import ExecutorConfig
 from teduo_gym.datasets import load_dataset
 from teduo_gym.envs.babyai.actions import ACTION_WORDS
-from teduo_gym.evaluation.evaluate import evaluate_run
 from teduo_gym.evaluation.protocol import Protocol
-from teduo_gym.core.executor import ExecutorConfig
 from teduo_gym.labeling import LabelConfig, LabelTable, label
 from teduo_gym.offline import sharded_action_examples
 from teduo_gym.recipes.teduo import RunConfig
+from teduo_gym.recipes.teduo_evaluation import evaluate_run
 
 
 @dataclass(frozen=True)

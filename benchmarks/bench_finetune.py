@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import tyro
 
-from teduo_gym.envs.babyai.bot import BabyAIBotAgent
 from teduo_gym.envs.babyai import make_babyai_env
 from teduo_gym.envs.babyai.actions import ACTION_WORDS
+from teduo_gym.envs.babyai.bot import BabyAIBotAgent
 from teduo_gym.finetune import ActionExample, FinetuneConfig, finetune, write_examples
 
 
@@ -59,6 +59,7 @@ def main(args: Args) -> None:
             FinetuneConfig(
                 data=data,
                 out=work / method,
+                env="BabyAI-GoToLocal-v0",
                 method=method,
                 max_steps=args.steps,
                 batch_size=args.batch_size,

@@ -18,7 +18,8 @@ import tyro
 
 from teduo_gym.datasets.storage import load_dataset, load_ground_truth
 from teduo_gym.datasets.transitions import TransitionDataset
-from teduo_gym.labeling import HindsightLabeler, abstraction_for
+from teduo_gym.envs import knowledge_for
+from teduo_gym.labeling import HindsightLabeler
 from teduo_gym.labeling.hindsight import sample_goals
 from teduo_gym.llm.config import LLMConfig
 
@@ -61,8 +62,9 @@ def head(data: TransitionDataset, n: int) -> TransitionDataset:
 
 def main(args: Args) -> None:
     data = head(load_dataset(args.dataset), args.transitions)
-    abstraction = abstraction_for(data.state_layout)
-    goals = sample_goals(load_ground_truth(args.dataset).goals, args.goals, args.seed, abstraction.goal_kind)
+    knowledge = knowledge_for(data.env_id)
+    abstraction = knowledge.goal_schema(data.state_layout)
+    goals = sample_goals(load_ground_truth(args.dataset).goals, args.goals, args.seed, knowledge.goal_kind)
     backend = args.llm.create()
     print(f"{data.env_id}: {len(data)} transitions x {len(goals)} goals, {backend.name}, proxy budget {args.budget}\n")
     rows = {}

@@ -34,7 +34,7 @@ from teduo_gym.envs import knowledge_for
 from teduo_gym.envs.babyai import feasible_goals
 from teduo_gym.evaluation import run_episodes
 from teduo_gym.evaluation.metrics import summarize
-from teduo_gym.labeling import LabelTable, abstraction_for
+from teduo_gym.labeling import LabelTable
 from teduo_gym.labeling.abstraction import AbstractTextDescriber
 from teduo_gym.labeling.hindsight import sample_goals
 from teduo_gym.offline import TabularQ, goal_mdps
@@ -86,7 +86,7 @@ def main(args: Args) -> None:
         out=args.out,
     )
     data, truth = load_dataset(collect(config, False)), load_ground_truth(args.out)
-    abstraction = abstraction_for(data.state_layout)
+    abstraction = knowledge_for(data.env_id).goal_schema(data.state_layout)
     counts = np.asarray(truth.achieved.sum(axis=0)).ravel()
     eligible = [g for g, c in zip(truth.goals, counts) if c >= args.min_reached]
     goals = sample_goals(eligible, args.goals, args.seed, abstraction.goal_kind)

@@ -24,9 +24,9 @@ import tyro
 from gymnasium.wrappers import FilterObservation, FlattenObservation
 from stable_baselines3.common.env_util import make_vec_env
 
-from teduo_gym.online import make_model, make_training_env
 from teduo_gym.envs.babyai import QuietGeneration
 from teduo_gym.evaluation.protocol import Protocol
+from teduo_gym.online import make_model, make_training_env
 from teduo_gym.recipes.teduo import RunConfig
 
 

@@ -66,11 +66,13 @@ class SB3Agent:
     Example:
         >>> import tempfile
         >>> from stable_baselines3 import PPO
-        >>> from teduo_gym.envs.babyai import make_babyai_env
-        >>> env = make_babyai_env("BabyAI-GoToLocal-v0", ["go to a ball", "go to a key"], goal_sampler="uniform")
+        >>> from teduo_gym.envs import knowledge_for
+        >>> from teduo_gym.wrappers import TextObservationWrapper
+        >>> numeric = knowledge_for("BabyAI-GoToLocal-v0").make_env(["go to a ball", "go to a key"])
         >>> path = Path(tempfile.mkdtemp()) / "ppo.zip"
-        >>> PPO("MultiInputPolicy", env.env, device="cpu").save(path)  # the numeric env inside the text wrapper
-        >>> agent = SB3Agent(path, env.observation_space["observation"], goals=env.get_wrapper_attr("goals"))
+        >>> PPO("MultiInputPolicy", numeric, device="cpu").save(path)
+        >>> env = TextObservationWrapper(numeric, lambda env, obs: "a ball ahead")  # acting with text
+        >>> agent = SB3Agent(path, env.observation_space, goals=env.get_wrapper_attr("goals"))
         >>> obs, _ = env.reset(seed=0)
         >>> int(agent.predict(obs, deterministic=True)[0]) in range(7)
         True
@@ -98,8 +100,13 @@ class SB3Agent:
             raise ValueError(f"{path} is not a Stable-Baselines3 model archive ({err})") from err
         # An SB3 archive does not name its algorithm; each saves hyper-parameters of its own. Checked in
         # order: PPO saves gae_lambda too.
-        markers = {"clip_range": PPO, "target_update_interval": DQN, "gae_lambda": A2C}
-        algo = next((a for key, a in markers.items() if key in (data or {})), None)
+        data = data or {}
+        markers: dict[str, type[PPO | DQN | A2C]] = {
+            "clip_range": PPO,
+            "target_update_interval": DQN,
+            "gae_lambda": A2C,
+        }
+        algo = next((a for key, a in markers.items() if key in data), None)
         if algo is None:
             raise ValueError(f"{path}: unsupported SB3 algorithm; supported: PPO, DQN, A2C")
         if isinstance(observation_space, gym.spaces.Dict) and "text" in observation_space.spaces:
@@ -113,7 +120,9 @@ class SB3Agent:
         if trained is not None and (goals is None or list(goals) != trained):
             raise ValueError(_goal_mismatch(path, trained, goals))
         # Acting needs no replay buffer: a plain one of size 1 replaces the saved kind (HER's needs the env).
-        buffer = {"replay_buffer_class": None, "replay_buffer_kwargs": {}, "buffer_size": 1} if algo is DQN else {}
+        buffer: dict[str, Any] = (
+            {"replay_buffer_class": None, "replay_buffer_kwargs": {}, "buffer_size": 1} if algo is DQN else {}
+        )
         self.model = algo.load(path, device="cpu", custom_objects=buffer)
 
     def seed(self, seed: int | None) -> None:
@@ -160,13 +169,14 @@ class EpsilonMixtureAgent:
     The classic epsilon-mixture behaviour policy of offline RL datasets (e.g. D4RL's "medium-replay" style
     data): mostly purposeful, with random detours that widen the coverage of states and actions. After each
     :meth:`predict` the wrapped agent is told the actions actually taken if it has an ``observe_actions``
-    method (:class:`BabyAIBotAgent` does), so a planner replans around the random actions.
+    method (BabyAI's bot does), so a planner replans around the random actions.
 
     Example:
-        >>> from teduo_gym.envs.babyai import make_babyai_env
-        >>> env = make_babyai_env("BabyAI-GoToLocal-v0")
+        >>> from teduo_gym.envs import knowledge_for
+        >>> knowledge = knowledge_for("BabyAI-GoToLocal-v0")
+        >>> env = knowledge.make_env()
         >>> obs, _ = env.reset(seed=1)
-        >>> agent = EpsilonMixtureAgent(BabyAIBotAgent([env]), env.action_space, epsilon=0.3, seed=0)
+        >>> agent = EpsilonMixtureAgent(knowledge.expert_policy(env), env.action_space, epsilon=0.3, seed=0)
         >>> int(agent.predict(obs, episode_start=np.array([True]))[0]) in range(7)
         True
 

@@ -2,6 +2,8 @@
 
 - :class:`LLMAgent` -- builds a prompt from the goal and the state's text and picks among the environment's
   action words by their likelihood under the LLM, so it never emits an unusable action.
+- :class:`AgentConfig` -- what it needs besides its model (saved as :data:`AGENT_CONFIG_FILE`), and
+  :func:`save_agent`, which writes a model, its tokenizer and that file.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from teduo_gym.core.io import write_json
 from teduo_gym.core.observation import batch_size, find_key, unbatch
+from teduo_gym.envs import EnvKnowledge, UnknownEnvironmentError, knowledge_for
 from teduo_gym.llm.base import LLMBackend
 from teduo_gym.wrappers.text_observation import Describer
 
-__all__ = ["AgentConfig", "LLMAgent", "AGENT_CONFIG_FILE", "DEFAULT_TEMPLATE"]
+__all__ = ["AgentConfig", "LLMAgent", "AGENT_CONFIG_FILE", "COMPACT_TEMPLATE", "DEFAULT_TEMPLATE", "save_agent"]
 
 #: The file that :meth:`LLMAgent.save_pretrained` writes beside the model.
 AGENT_CONFIG_FILE = "teduo_agent.json"
@@ -32,14 +36,39 @@ COMPACT_TEMPLATE = "Goal: {goal}\n{state}\nAction:"
 
 @dataclass(frozen=True)
 class AgentConfig:
-    """What an :class:`LLMAgent` needs besides its model; saved as ``teduo_agent.json``."""
+    """What an :class:`LLMAgent` needs besides its model; saved as ``teduo_agent.json``.
 
-    #: the environment's actions as words; action ``i`` is ``action_words[i]``.
+    Example:
+        >>> AgentConfig(("left", "right")).prompt("go to the red ball", "a red ball 1 step left").splitlines()[0]
+        'Possible actions: left, right.'
+    """
+
+    #: the environment's actions as words; action ``i`` is ``action_words[i]`` (empty for a model fine-tuned on
+    #: free-text actions, such as WebShop's ``click[...]``, which is no :class:`LLMAgent`).
     action_words: tuple[str, ...]
     #: the prompt template (see :data:`DEFAULT_TEMPLATE`).
     template: str = DEFAULT_TEMPLATE
     #: whether the model's chat template wraps the prompt.
     chat: bool = False
+
+    def prompt(self, goal: str, state: str) -> str:
+        """The prompt for one (goal, state text) pair."""
+        return self.template.format(actions=", ".join(self.action_words), goal=goal, state=state)
+
+
+def save_agent(path: str | Path, model: Any, tokenizer: Any, config: AgentConfig) -> Path:
+    """Save a model (or adapter), its tokenizer and ``config`` (as :data:`AGENT_CONFIG_FILE`) to ``path``: what
+    :meth:`LLMAgent.from_pretrained` loads.
+
+    Example:
+        >>> out = save_agent(tmp, model, tokenizer, AgentConfig(("left", "right")))  # doctest: +SKIP
+    """
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    write_json(path / AGENT_CONFIG_FILE, asdict(config), indent=2)
+    return path
 
 
 class LLMAgent:
@@ -101,26 +130,54 @@ class LLMAgent:
         self._cache_size = cache_size
 
     @classmethod
-    def for_env(cls, env: Any, backend: LLMBackend | None = None, **kwargs: Any) -> LLMAgent:
-        """An agent for ``env`` (a Gymnasium env or SB3 VecEnv): action words, goals and describer from it.
+    def for_env(
+        cls,
+        env: Any,
+        backend: LLMBackend | None = None,
+        *,
+        knowledge: EnvKnowledge | str | None = None,
+        **kwargs: Any,
+    ) -> LLMAgent:
+        """An agent for ``env`` (a Gymnasium env or SB3 VecEnv): action words and describer from the environment's
+        knowledge, goals from the environment.
 
-        ``backend`` defaults to the embedded SmolLM2 (:class:`~teduo_gym.llm.TransformersBackend`).
+        ``backend`` defaults to the embedded SmolLM2 (:class:`~teduo_gym.llm.TransformersBackend`). ``knowledge``
+        (an :class:`~teduo_gym.envs.EnvKnowledge` or its id, ``"module:attr"`` included) defaults to the knowledge
+        registered for the environment's gymnasium id.
+
+        Example:
+            >>> class Scores:  # stands for an LLM
+            ...     def score(self, prompts, candidates):
+            ...         return [[0.0] * len(candidates) for _ in prompts]
+            >>> from teduo_gym.envs import knowledge_for
+            >>> env = knowledge_for("BabyAI-GoToLocal-v0").make_env(["go to a ball"])
+            >>> LLMAgent.for_env(env, Scores()).config.action_words[:2]
+            ('left', 'right')
+
+        Raises:
+            UnknownEnvironmentError: no knowledge given and none registered for the environment's id.
+            ValueError: no knowledge given and the environment has no gymnasium id.
         """
-        from teduo_gym.envs import knowledge_for
-
+        if knowledge is None:
+            env_id = _env_id(env)
+            try:
+                knowledge = knowledge_for(env_id)
+            except UnknownEnvironmentError as err:
+                raise UnknownEnvironmentError(f"{err}; or give LLMAgent.for_env(env, knowledge=...)") from err
+        elif isinstance(knowledge, str):
+            knowledge = knowledge_for(knowledge)
         if backend is None:
-            from teduo_gym.llm import TransformersBackend
+            from teduo_gym.llm import TransformersBackend  # torch and transformers, only when no backend is given
 
             backend = TransformersBackend()
-        env_id = _env_id(env)
-        knowledge = knowledge_for(env_id)
-        kwargs.setdefault("goals", _env_attr(env, "goals"))
-        kwargs.setdefault("describer", knowledge.describers[knowledge.default_describer])
+        if "goals" not in kwargs:
+            kwargs["goals"] = _env_attr(env, "goals")
+        kwargs.setdefault("describer", knowledge.describers.get(knowledge.default_describer))
         return cls(backend, knowledge.action_words, **kwargs)
 
     def prompt(self, goal: str, state: str) -> str:
         """The prompt for one (goal, state text) pair."""
-        return self.config.template.format(actions=", ".join(self.config.action_words), goal=goal, state=state)
+        return self.config.prompt(goal, state)
 
     def action_logprobs(self, goals: Sequence[str], states: Sequence[str]) -> np.ndarray:
         """Log-probabilities of each action word, normalised over the actions: shape ``(n, n_actions)``."""
@@ -193,24 +250,35 @@ class LLMAgent:
 
     def save_pretrained(self, path: str | Path) -> Path:
         """Save the model (or adapter), its tokenizer and ``teduo_agent.json`` to ``path``."""
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
         model, tokenizer = getattr(self.backend, "model", None), getattr(self.backend, "tokenizer", None)
         if model is None or tokenizer is None:
             raise TypeError(f"{type(self.backend).__name__} holds no local model to save")
-        model.save_pretrained(path)
-        tokenizer.save_pretrained(path)
-        (path / AGENT_CONFIG_FILE).write_text(json.dumps(asdict(self.config), indent=2))
-        return path
+        return save_agent(path, model, tokenizer, self.config)
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, **kwargs: Any) -> LLMAgent:
-        """Load an agent saved by :meth:`save_pretrained` (a full model or a LoRA adapter directory).
+    def from_pretrained(
+        cls,
+        path: str | Path,
+        *,
+        action_words: Sequence[str] | None = None,
+        template: str | None = None,
+        **kwargs: Any,
+    ) -> LLMAgent:
+        """Load an agent saved by :meth:`save_pretrained` or :func:`~teduo_gym.finetune.finetune` (a full model or a
+        LoRA adapter directory).
 
-        A plain Hugging Face model directory without ``teduo_agent.json`` works too when ``action_words`` is
-        given. Other keyword arguments go to :class:`LLMAgent`.
+        ``action_words`` must be the saved ones when the agent has them (action ``i`` is word ``i``); it is needed for
+        a plain Hugging Face model directory without ``teduo_agent.json``, or a model fine-tuned on free-text
+        actions. ``template`` replaces the saved prompt template. Other keyword arguments go to :class:`LLMAgent`.
+
+        Example:
+            >>> agent = LLMAgent.from_pretrained("runs/x/agent-1", goals=["go to a ball"])  # doctest: +SKIP
+
+        Raises:
+            FileNotFoundError: no ``teduo_agent.json`` and no ``action_words``.
+            ValueError: ``action_words`` other than the saved ones, or none for a free-text model.
         """
-        from teduo_gym.llm import TransformersBackend
+        from teduo_gym.llm import TransformersBackend  # torch and transformers, only when loading a model
 
         path = Path(path)
         config_file = path / AGENT_CONFIG_FILE
@@ -224,15 +292,28 @@ class LLMAgent:
                 )
             except (ValueError, KeyError, TypeError) as err:
                 raise ValueError(f"{config_file} is not a valid agent config ({err}); re-save the agent") from err
-        elif "action_words" in kwargs:
-            config = AgentConfig(tuple(kwargs.pop("action_words")), kwargs.pop("template", DEFAULT_TEMPLATE))
+        elif action_words is not None:
+            config = AgentConfig(())
         else:
             raise FileNotFoundError(
                 f"{path} holds no {AGENT_CONFIG_FILE}: it is not a saved LLMAgent. Pass action_words=... to "
                 "load a plain Hugging Face model directory as an agent."
             )
+        words = config.action_words
+        if action_words is not None:
+            if words and tuple(action_words) != words:
+                raise ValueError(
+                    f"action_words {list(action_words)} differ from the {list(words)} that {path} was saved with "
+                    "(action i is word i): leave action_words out to use the saved ones"
+                )
+            words = tuple(action_words)
+        if not words:
+            raise ValueError(
+                f"{path} was fine-tuned on free-text actions (it has no action words): give action_words=... (one "
+                "per action, in the environment's order), or load its model with TransformersBackend"
+            )
         backend = TransformersBackend(path, chat=config.chat)
-        return cls(backend, config.action_words, template=config.template, **kwargs)
+        return cls(backend, words, template=template or config.template, **kwargs)
 
 
 def _env_attr(env: Any, name: str) -> Any:
@@ -244,5 +325,7 @@ def _env_attr(env: Any, name: str) -> Any:
 def _env_id(env: Any) -> str:
     spec = _env_attr(env, "spec")
     if spec is None:
-        raise ValueError("the environment has no spec (was it made with gymnasium.make?); pass action_words")
+        raise ValueError(
+            "the environment has no spec (was it made with gymnasium.make?): give LLMAgent.for_env(env, knowledge=...)"
+        )
     return str(spec.id)

@@ -31,7 +31,7 @@ class GoalPolicy(Protocol):
 class OfflinePolicyAgent:
     """Acts with one offline policy per goal on the abstract state of the environment's current goal.
 
-    For batch entry ``i`` (environment ``envs[i]``, as :class:`~teduo_gym.agents.BabyAIBotAgent` reads it): the
+    For batch entry ``i`` (environment ``envs[i]``, as an expert such as BabyAI's bot reads it): the
     goal is the environment's :attr:`~teduo_gym.wrappers.LanguageGoalWrapper.goal`, its live symbolic state is
     abstracted with that goal's choice (:meth:`~teduo_gym.labeling.AbstractTextDescriber.abstract_state`, the same
     code that built the training data), and the goal's policy picks the action: a Q-table's greedy action where
@@ -41,14 +41,12 @@ class OfflinePolicyAgent:
 
     Example:
         >>> from teduo_gym.envs import knowledge_for
-        >>> from teduo_gym.envs.babyai import make_babyai_env
-        >>> from teduo_gym.labeling import abstraction_for
         >>> from teduo_gym.offline.tabular import QTable, TabularPolicy
-        >>> env = make_babyai_env("BabyAI-GoToLocal-v0", text=False)
+        >>> knowledge = knowledge_for("BabyAI-GoToLocal-v0")
+        >>> env = knowledge.make_env()
         >>> obs, _ = env.reset(seed=0, options={"goal": "go to the red ball"})
-        >>> abstraction = abstraction_for({"kind": "babyai-symbolic/1", "width": 8, "height": 8, "size": 198})
-        >>> view = AbstractTextDescriber(abstraction, knowledge_for("BabyAI-GoToLocal-v0").symbolic_state,
-        ...                              abstraction.oracle_choice)
+        >>> abstraction = knowledge.goal_schema(knowledge.state_layout(env))
+        >>> view = AbstractTextDescriber(abstraction, knowledge.symbolic_state, abstraction.oracle_choice)
         >>> seen = view.abstract_state(env)[None]  # a table that knows this one state: turn right (1) there
         >>> table = QTable(np.array([[0, 1, 0, 0, 0, 0, 0]], np.float32), np.ones((1, 7), bool))
         >>> agent = OfflinePolicyAgent([env], {"go to the red ball": TabularPolicy(table, seen)}, view, seed=0)

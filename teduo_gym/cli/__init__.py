@@ -14,17 +14,18 @@ import tyro
 
 from teduo_gym.collection.collect import CollectConfig, collect
 from teduo_gym.core.executor import ExecutorConfig, ExecutorError
-from teduo_gym.envs.webshop.server import WebShopServeConfig
+from teduo_gym.envs import knowledge_for
 from teduo_gym.evaluation.balrog import BalrogConfig, balrog
 from teduo_gym.evaluation.compare import CompareConfig, compare
-from teduo_gym.evaluation.evaluate import EvaluateConfig, evaluate
 from teduo_gym.labeling.hindsight import LabelConfig, label
 from teduo_gym.llm.base import LLMError
 from teduo_gym.llm.config import LLMConfig
 from teduo_gym.online.config import SB3Config
 from teduo_gym.recipes.oir.command import OIRCommand
-from teduo_gym.recipes.teduo import Stage
+from teduo_gym.recipes.teduo import RunConfig, Stage
+from teduo_gym.recipes.teduo_evaluation import EvaluateConfig, evaluate
 from teduo_gym.recipes.webshop.run import WebShopRunCommand, run_command
+from teduo_gym.recipes.webshop.shop import webshop
 
 __all__ = ["ServeLLMConfig", "main"]
 
@@ -37,6 +38,9 @@ class RunCommand:
     config: Path
     #: stop after this stage (e.g. examples, then fine-tune on GPUs with `teduo finetune`, then run again).
     until: Stage | None = None
+    #: the environment; replaces the config's "env" when set: a registered id or the "module:attr" of knowledge in
+    #: your own file (e.g. my_env:MyKnowledge, importable from the current directory).
+    env: str | None = None
     #: where the shards of collect, label, offline RL and evaluate run; replaces the config's "executor" when set
     #: (e.g. --executor.kind ray --executor.workers 8 --executor.address HEAD:6379).
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
@@ -50,6 +54,8 @@ class FinetuneCommand:
 
     #: the JSON config of the run.
     config: Path
+    #: the environment; replaces the config's "env" when set (as `teduo run --env`).
+    env: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,8 @@ def serve_llm(config: ServeLLMConfig) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``teduo`` command."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # an env "module:attr" imports from here, as under `python -m`
     try:
         _dispatch(_parse(args))
     except (ValueError, TypeError, FileNotFoundError, LLMError, ExecutorError) as err:
@@ -105,8 +113,8 @@ def _parse(args: list[str]) -> object:
     """The command's config from the command line (a group's subcommand too)."""
     groups = {
         "baseline": ({"sb3": SB3Config}, "Baselines trained on a run's protocol environments."),
-        "webshop": (
-            {"serve": WebShopServeConfig, "run": WebShopRunCommand},
+        "webshop": (  # the server's config comes from WebShop's knowledge, loaded only for this group
+            {"serve": webshop().ServeConfig, "run": WebShopRunCommand} if args[:1] == ["webshop"] else {},
             "WebShop: a server of its page flow and reward, and TEDUO on WebShop end to end.",
         ),
     }
@@ -138,18 +146,18 @@ def _parse(args: list[str]) -> object:
 def _dispatch(config: object) -> None:
     """Run the command ``config`` stands for."""
     if isinstance(config, RunCommand):
-        from teduo_gym.recipes.teduo import RunConfig, run
+        from teduo_gym.recipes.teduo import run
 
-        run_config = RunConfig.from_file(config.config)
+        run_config = _run_config(config.config, config.env)
         if config.executor != ExecutorConfig():
             run_config = dataclasses.replace(run_config, executor=config.executor)
         run(run_config, until=config.until)
     elif isinstance(config, FinetuneCommand):
         from teduo_gym.finetune import finetune
-        from teduo_gym.recipes.teduo import RunConfig, finetune_config
+        from teduo_gym.recipes.teduo import finetune_config
 
         processes = int(os.environ.get("WORLD_SIZE", "1"))  # set by accelerate launch and torchrun
-        out = finetune(finetune_config(RunConfig.from_file(config.config), processes=processes))
+        out = finetune(finetune_config(_run_config(config.config, config.env), processes=processes))
         if os.environ.get("RANK", "0") == "0":
             print(f"wrote {out}")
     elif isinstance(config, CollectConfig):
@@ -159,9 +167,9 @@ def _dispatch(config: object) -> None:
     elif isinstance(config, EvaluateConfig):
         evaluate(config)
     elif isinstance(config, SB3Config):
-        from teduo_gym.online.sb3 import train_sb3
+        from teduo_gym.recipes.teduo_evaluation import train_baseline
 
-        print(f"wrote {train_sb3(config)}")
+        print(f"wrote {train_baseline(config)}")
     elif isinstance(config, CompareConfig):
         print(f"wrote {compare(config)}")
     elif isinstance(config, BalrogConfig):
@@ -172,9 +180,15 @@ def _dispatch(config: object) -> None:
         run_command(config)
     elif isinstance(config, OIRCommand):
         config.run()
-    elif isinstance(config, WebShopServeConfig):
-        from teduo_gym.envs.webshop.server import serve
-
-        serve(config)
+    elif isinstance(config, webshop().ServeConfig):
+        webshop().serve(config)
 
 
+def _run_config(path: Path, env: str | None) -> RunConfig:
+    """The run config at ``path``, its env replaced by ``env`` when given; the env's knowledge is loaded now, so a
+    bad id is one line before any stage starts."""
+    config = RunConfig.from_file(path)
+    if env is not None:
+        config = dataclasses.replace(config, env=env)
+    knowledge_for(config.env)
+    return config

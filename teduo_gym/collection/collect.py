@@ -1,37 +1,45 @@
-"""Collect unlabelled BabyAI transitions with a behaviour policy, in resumable shards, saved in the Minari format.
+"""Collect unlabelled transitions of any environment with knowledge, by a behaviour policy, in resumable shards,
+saved in the Minari format.
 
-- :class:`CollectConfig` -- what to collect (level, policy, layouts, episodes, seed, where).
+- :class:`CollectConfig` -- what to collect (environment, policy, layouts, episodes, seed, where).
 - :func:`collect` -- run it: shards of episodes on the configured executor (this process, local processes or
   Ray; see :mod:`teduo_gym.core.executor`), each written atomically as it finishes (a rerun skips finished shards), then
   the Minari dataset, the ground truth apart and the manifest (layout of the directory: :mod:`.storage`).
 - :func:`collect_shard` -- one shard's episodes as arrays; a pure function of (config, shard), so that shards can
   run on any executor and give the same data.
 
-Each episode resets the level with its layout seed, and the ground-truth detector makes the level pursue a goal
-drawn uniformly among those feasible in the layout (so the bot has something to do); the wrapper records which of
-the whole grammar's goals (623) every transition achieved. Only states, texts and actions go to the dataset;
-rewards are stored as zeros, episode ends as truncations (a termination would tell that a goal was reached).
+Everything environment-specific comes from the environment's knowledge (:func:`teduo_gym.envs.knowledge_for`):
+the environment over every goal (``make_env``), the layouts (``layout_seeds``), the goals feasible in a layout,
+the state vectors (``state_tracker``, ``state_layout``), the stored text (``describers``) and the expert of the
+``"bot"`` and ``"mixture"`` policies (``expert_policy``). Each episode resets the environment with its layout seed
+and pursues a goal drawn uniformly among those feasible in the layout (so the expert has something to do); the
+wrapper records which of all goals (BabyAI: the grammar's 623) every transition achieved. Only states, texts and
+actions go to the dataset; rewards are stored as zeros, episode ends as truncations (a termination would tell that
+a goal was reached).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
+from teduo_gym.core.digest import digest, json_digest
 from teduo_gym.core.executor import ExecutorConfig, map_shards
+from teduo_gym.core.io import atomic_write, write_json
 from teduo_gym.core.records import to_jsonable, versions
 from teduo_gym.datasets.storage import (
     FORMAT,
@@ -42,11 +50,17 @@ from teduo_gym.datasets.storage import (
     assemble,
     text_digest,
 )
+from teduo_gym.envs import EnvKnowledge, knowledge_for
+from teduo_gym.wrappers import TEXT_CHARSET, call_describer
 
 __all__ = ["CollectConfig", "POLICIES", "collect", "collect_shard", "shard_path"]
 
-#: The built-in behaviour policies; any other ``policy`` is the path of a Stable-Baselines3 ``.zip``.
+#: The built-in behaviour policies; any other ``policy`` is the path of a Stable-Baselines3 ``.zip``. ``"bot"`` is
+#: the knowledge's expert (:meth:`~teduo_gym.envs.EnvKnowledge.expert_policy`; BabyAI's bot), ``"mixture"`` the
+#: expert with random actions.
 POLICIES = ("random", "bot", "mixture")
+#: The policies that need the knowledge's expert.
+EXPERT_POLICIES = ("bot", "mixture")
 #: Longest state text stored (the Minari ``Text`` space's ``max_length``).
 MAX_TEXT = 8192
 
@@ -60,11 +74,12 @@ class CollectConfig:
         40
     """
 
-    #: a registered BabyAI level id.
+    #: an environment id with knowledge (teduo_gym.envs.knowledge_for): registered, or "module:attr".
     env: str = "BabyAI-Synth-v0"
-    #: behaviour policy: "random", "bot", "mixture" (bot, epsilon random) or the path of a Stable-Baselines3 .zip.
+    #: behaviour policy: "random", "bot" (the knowledge's expert), "mixture" (expert, epsilon random) or the path of
+    #: a Stable-Baselines3 .zip.
     policy: str = "mixture"
-    #: probability that the mixture replaces the bot's action by a random one.
+    #: probability that the mixture replaces the expert's action by a random one.
     epsilon: float = 0.3
     #: training layouts collected on.
     layouts: int = 40
@@ -76,8 +91,9 @@ class CollectConfig:
     max_steps: int = 128
     #: seeds the layouts, goals and agents; the same config gives the same dataset.
     seed: int = 0
-    #: describer of the state text: a key of teduo_gym.envs.babyai.DESCRIBERS ("full", "egocentric").
-    describer: str = "full"
+    #: describer of the stored state text: a key of the knowledge's describers (BabyAI: "full", "egocentric");
+    #: None: the knowledge's dataset_describer (BabyAI: "full").
+    describer: str | None = None
     #: episodes per shard (the unit of resumption and of parallel work).
     shard_episodes: int = 50
     #: the dataset directory.
@@ -86,8 +102,6 @@ class CollectConfig:
     executor: ExecutorConfig = dataclasses.field(default_factory=ExecutorConfig)
 
     def __post_init__(self) -> None:
-        from teduo_gym.envs.babyai import DESCRIBERS
-
         for name in ("layouts", "episodes_per_layout", "max_steps", "shard_episodes"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -95,12 +109,35 @@ class CollectConfig:
             raise ValueError(f"test_layouts must be at least 0, got {self.test_layouts}")
         if not 0.0 <= self.epsilon <= 1.0:
             raise ValueError(f"epsilon must be in [0, 1], got {self.epsilon}")
-        if self.describer not in DESCRIBERS:
-            raise ValueError(f"describer must be one of {sorted(DESCRIBERS)}, got {self.describer!r}")
         if self.policy not in POLICIES and not str(self.policy).endswith(".zip"):
             raise ValueError(
                 f"policy must be one of {POLICIES} or the path of a Stable-Baselines3 model .zip, got {self.policy!r}"
             )
+        knowledge = knowledge_for(self.env)  # an unknown id: the registry's error, listing what is registered
+        self.describer_name()  # an unknown describer: its one-line error now
+        if self.policy in EXPERT_POLICIES:
+            knowledge.check("expert_policy", stage=f"collection with policy {self.policy!r}")
+
+    def describer_name(self) -> str:
+        """The key of the knowledge's describers that writes the stored texts (:attr:`describer` or the default).
+
+        Example:
+            >>> CollectConfig(env="BabyAI-GoToLocal-v0").describer_name()
+            'full'
+        """
+        knowledge = knowledge_for(self.env)
+        name = self.describer or knowledge.dataset_describer or knowledge.default_describer
+        known = sorted(knowledge.describers)
+        if not known:
+            raise ValueError(f"the knowledge of {knowledge.env_id} has no describers: give it one (describers)")
+        if not name:
+            raise ValueError(
+                f"the knowledge of {knowledge.env_id} names no default describer: set its default_describer, or "
+                f"give describer (one of {known})"
+            )
+        if name not in known:
+            raise ValueError(f"describer must be one of {known} (the describers of {knowledge.env_id}), got {name!r}")
+        return name
 
     @property
     def episodes(self) -> int:
@@ -114,15 +151,15 @@ class CollectConfig:
 
 
 def config_key(config: CollectConfig) -> str:
-    """A hash of everything that decides the data (all fields but ``out`` and ``executor``; an SB3 model's bytes
-    too)."""
+    """A hash of everything that decides the data (all fields but ``out`` and ``executor``, the describer by name;
+    an SB3 model's bytes too)."""
     fields = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name not in ("out", "executor")}
-    digest = hashlib.blake2b(json.dumps(to_jsonable(fields), sort_keys=True).encode(), digest_size=16)
+    key = json_digest(to_jsonable(fields | {"describer": config.describer_name()}))
     if config.policy not in POLICIES:
         if not Path(config.policy).is_file():
             raise FileNotFoundError(f"{config.policy} does not exist: give the .zip written by an SB3 model's save()")
-        digest.update(Path(config.policy).read_bytes())
-    return digest.hexdigest()
+        key = digest(key, Path(config.policy).read_bytes())
+    return key
 
 
 def shard_path(out: str | Path, shard: int) -> Path:
@@ -134,34 +171,29 @@ def shard_path(out: str | Path, shard: int) -> Path:
 
 
 class _SeededFeasibleGoals:
-    """Goal sampler: uniform over the goals feasible in the layout, from an rng set per episode.
+    """Goal sampler: uniform over the goals the knowledge finds feasible in the layout, from an rng set per episode.
 
     The wrapper's own rng is seeded by the reset seed, the same for every episode of a layout; episodes of one
     layout need goals of their own.
     """
 
-    def __init__(self, goals: list[str]):
-        from teduo_gym.envs.babyai import parse_vocabulary
-
-        self.parsed = parse_vocabulary(goals)
+    def __init__(self, knowledge: EnvKnowledge):
+        self.knowledge = knowledge
         self.rng = np.random.default_rng(0)
 
-    def __call__(self, env: gym.Env, goals: Any, rng: np.random.Generator) -> int:
-        from teduo_gym.envs.babyai import feasible_goals
-
-        ok = feasible_goals(env, self.parsed)
+    def __call__(self, env: gym.Env, goals: Sequence[str], rng: np.random.Generator) -> int:
+        ok = np.asarray(self.knowledge.feasible_goals(env, goals))
         if ok.size == 0:
-            raise ValueError(f"no goal of the grammar is feasible in this layout ({env.unwrapped.mission!r})")
+            raise ValueError(
+                f"no goal of {self.knowledge.env_id} is feasible in this layout: its knowledge's feasible_goals must "
+                "find at least one goal in every layout"
+            )
         return int(ok[self.rng.integers(ok.size)])
 
 
-def _make_env(config: CollectConfig) -> tuple[gym.Env, _SeededFeasibleGoals]:
-    from teduo_gym.envs.babyai import enumerate_goals, make_babyai_env
-
-    goals = enumerate_goals()
-    sampler = _SeededFeasibleGoals(goals)
-    env = make_babyai_env(config.env, goals=goals, text=False, goal_sampler=sampler, max_steps=config.max_steps)
-    return env, sampler
+def _make_env(config: CollectConfig, knowledge: EnvKnowledge) -> tuple[gym.Env, _SeededFeasibleGoals]:
+    sampler = _SeededFeasibleGoals(knowledge)
+    return knowledge.make_env(knowledge.goals(), goal_sampler=sampler, max_steps=config.max_steps), sampler
 
 
 class _InnerObservation:
@@ -180,74 +212,36 @@ def _load_sb3(path: str, env: gym.Env) -> Any:
     """An :class:`SB3Agent` fed the observation it was trained on: the goal env's Dict, or its inner image."""
     from teduo_gym.agents.baselines import SB3Agent
 
+    space = cast(gym.spaces.Dict, env.observation_space)  # a LanguageGoalWrapper's
     try:
-        return SB3Agent(path, env.observation_space)
+        return SB3Agent(path, space)
     except ValueError as whole_err:
         if "trained on observations" not in str(whole_err):
             raise
         try:
-            return _InnerObservation(SB3Agent(path, env.observation_space["observation"]))
+            return _InnerObservation(SB3Agent(path, space["observation"]))
         except ValueError:
             raise ValueError(
-                f"{path} was trained on other observations than this environment's: it must take either "
-                f"{env.observation_space} (make_babyai_env(..., goals=enumerate_goals(), text=False)) or its "
-                f"'observation' entry {env.observation_space['observation']}"
+                f"{path} was trained on other observations than this environment's: it must take either {space} "
+                f"(knowledge_for(env).make_env() over every goal) or its 'observation' entry {space['observation']}"
             ) from whole_err
 
 
-def _make_agent(config: CollectConfig, env: gym.Env, seed: int, sb3: Any) -> Any:
-    from teduo_gym.agents.baselines import EpsilonMixtureAgent, RandomAgent
-    from teduo_gym.envs.babyai.bot import BabyAIBotAgent
+def _make_agent(config: CollectConfig, knowledge: EnvKnowledge, env: gym.Env, seed: int, sb3: Any) -> Any:
+    from teduo_gym.agents.baselines import EpsilonMixtureAgent, RandomAgent  # teduo_gym.agents loads torch
 
     n_actions = int(env.action_space.n)  # type: ignore[attr-defined]
     if config.policy == "random":
         return RandomAgent(gym.spaces.Discrete(n_actions), seed=seed)
     if config.policy == "bot":
-        return BabyAIBotAgent([env])
+        return knowledge.expert_policy(env)
     if config.policy == "mixture":
-        return EpsilonMixtureAgent(BabyAIBotAgent([env]), gym.spaces.Discrete(n_actions), config.epsilon, seed)
+        return EpsilonMixtureAgent(knowledge.expert_policy(env), gym.spaces.Discrete(n_actions), config.epsilon, seed)
     sb3.model.set_random_seed(seed)
     return sb3
 
 
 # -- collection ---------------------------------------------------------------------------------------------
-
-
-class _StateTracker:
-    """:func:`~teduo_gym.envs.babyai.state.symbolic_state`, kept up to date cell by cell.
-
-    Encoding a 22x22 grid takes most of a step's time, yet an action changes at most the cell in front of the
-    agent (pickup, drop, toggle): that cell is re-encoded, the pose and the carried object rewritten.
-    """
-
-    def __init__(self, env: gym.Env):
-        from minigrid.core.constants import OBJECT_TO_IDX
-
-        self.env = env
-        self._empty = (OBJECT_TO_IDX["empty"], 0, 0)
-        self._front: tuple[int, int] | None = None
-
-    def reset(self) -> np.ndarray:
-        from teduo_gym.envs.babyai.state import symbolic_state
-
-        self.state = symbolic_state(self.env)
-        return self.state.copy()
-
-    def before_step(self) -> None:
-        u = self.env.unwrapped
-        self._front = (int(u.front_pos[0]), int(u.front_pos[1]))
-
-    def after_step(self) -> np.ndarray:
-        u = self.env.unwrapped
-        assert self._front is not None
-        x, y = self._front
-        if 0 <= x < u.width and 0 <= y < u.height:
-            cell = u.grid.get(x, y)
-            start = (x * u.height + y) * 3
-            self.state[start : start + 3] = self._empty if cell is None else cell.encode()
-        carried = u.carrying.encode() if u.carrying is not None else (0, 0, 0)
-        self.state[-6:] = (u.agent_pos[0], u.agent_pos[1], u.agent_dir, *carried)
-        return self.state.copy()
 
 
 def _episode_rngs(config: CollectConfig, episode: int) -> tuple[np.random.Generator, int]:
@@ -268,12 +262,10 @@ def collect_shard(config: CollectConfig, train_seeds: list[int], shard: int) -> 
         >>> arrays["lengths"].shape, int(arrays["states"].shape[0] - arrays["lengths"].sum())
         ((2,), 2)
     """
-    from teduo_gym.envs.babyai import DESCRIBERS
-    from teduo_gym.wrappers import call_describer
-
-    describe = DESCRIBERS[config.describer]
-    env, sampler = _make_env(config)
-    tracker = _StateTracker(env)
+    knowledge = knowledge_for(config.env)
+    describe = knowledge.describers[config.describer_name()]
+    env, sampler = _make_env(config, knowledge)
+    tracker = knowledge.state_tracker(env)
     sb3 = _load_sb3(config.policy, env) if config.policy not in POLICIES else None
     first = shard * config.shard_episodes
     episodes = range(first, min(first + config.shard_episodes, config.episodes))
@@ -283,7 +275,7 @@ def collect_shard(config: CollectConfig, train_seeds: list[int], shard: int) -> 
         layout_seed = int(train_seeds[e // config.episodes_per_layout])
         sampler.rng, agent_seed = _episode_rngs(config, e)
         obs, _ = env.reset(seed=layout_seed)
-        agent = _make_agent(config, env, agent_seed, sb3)
+        agent = _make_agent(config, knowledge, env, agent_seed, sb3)
         states.append(tracker.reset())
         texts.append(call_describer(describe, env, obs["observation"], MAX_TEXT))
         n, done, start, reached = 0, False, True, False
@@ -320,12 +312,8 @@ def collect_shard(config: CollectConfig, train_seeds: list[int], shard: int) -> 
     }
 
 
-def _write_shard(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        np.savez_compressed(f, **arrays)
-    os.replace(tmp, path)
+def _write_shard(path: Path, arrays: dict[str, Any]) -> None:
+    atomic_write(path, lambda tmp: np.savez_compressed(tmp, **arrays))
 
 
 def _read_shard(path: Path, key: str, check_only: bool = False) -> dict[str, np.ndarray]:
@@ -370,8 +358,6 @@ def collect(config: CollectConfig, progress: bool = True) -> Path:
     Raises:
         DatasetError: ``config.out`` holds data of another config, or a corrupt shard.
     """
-    from teduo_gym.envs.babyai import layout_seeds
-
     out = Path(config.out)
     key = config_key(config)
     if (out / MANIFEST).is_file():
@@ -386,7 +372,7 @@ def collect(config: CollectConfig, progress: bool = True) -> Path:
                 f"{out} already holds a dataset collected with another config: collect into another `out` "
                 "directory, or delete it first"
             )
-    split = layout_seeds(config.env, config.layouts, config.test_layouts, config.seed)
+    split = knowledge_for(config.env).layout_seeds(config.layouts, config.test_layouts, config.seed)
     done = [s for s in range(config.shards) if shard_path(out, s).is_file()]
     for s in done:
         _read_shard(shard_path(out, s), key, check_only=True)
@@ -407,13 +393,13 @@ def _collect_task(shared: tuple[CollectConfig, list[int]], shard: int) -> dict[s
 
 def _finish(config: CollectConfig, key: str, train: list[int], test: list[int]) -> None:
     """From the shards: the Minari dataset, the ground truth, then the manifest (each written atomically)."""
-    from teduo_gym.envs.babyai import enumerate_goals, make_babyai_env
-    from teduo_gym.envs.babyai.state import state_layout
-
+    knowledge = knowledge_for(config.env)
     out = Path(config.out)
     shards = [_read_shard(shard_path(out, s), key) for s in range(config.shards)]
-    env = make_babyai_env(config.env, text=False)
-    layout = state_layout(env).as_dict()
+    goals = knowledge.goals()
+    env = knowledge.make_env(goals, max_steps=config.max_steps)
+    env.reset(seed=int(train[0]))  # a state to read the layout of
+    layout = knowledge.state_layout(env)
     n_actions = int(env.action_space.n)  # type: ignore[attr-defined]
     env.close()
 
@@ -433,7 +419,7 @@ def _finish(config: CollectConfig, key: str, train: list[int], test: list[int]) 
     fingerprint = data.fingerprint()
 
     _write_minari(out / MINARI_DIR, config, layout, n_actions, ep_states, ep_texts, ep_actions, seeds)
-    _write_ground_truth(out / GROUND_TRUTH_DIR, enumerate_goals(), shards, len(data), fingerprint)
+    _write_ground_truth(out / GROUND_TRUTH_DIR, goals, shards, len(data), fingerprint)
     manifest = {
         "format": FORMAT,
         "env_id": config.env,
@@ -445,16 +431,14 @@ def _finish(config: CollectConfig, key: str, train: list[int], test: list[int]) 
             "shards": config.shards,
         },
         "layouts": {"train": [int(s) for s in train], "test": [int(s) for s in test]},
-        "config": to_jsonable(config),
+        "config": to_jsonable(config) | {"describer": config.describer_name()},
         "config_key": key,
         "versions": versions(),
         "fingerprint": fingerprint,
         "text_digest": text_digest(data.texts),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    tmp = out / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2))
-    os.replace(tmp, out / MANIFEST)
+    write_json(out / MANIFEST, manifest, indent=2)
 
 
 def _write_minari(
@@ -470,8 +454,6 @@ def _write_minari(
     """The Minari dataset, written into a temporary folder that then replaces ``folder``."""
     from minari.data_collector import EpisodeBuffer
     from minari.dataset.minari_storage import MinariStorage
-
-    from teduo_gym.wrappers import TEXT_CHARSET
 
     observation_space = gym.spaces.Dict(
         {
@@ -492,7 +474,7 @@ def _write_minari(
     policy = config.policy if config.policy in POLICIES else "sb3"
     storage.update_metadata(
         {
-            "dataset_id": f"teduo/{config.env.lower()}-{policy}-v0",
+            "dataset_id": f"teduo/{_id_part(config.env)}-{policy}-v0",
             "minari_version": _minari_version(),
             "algorithm_name": policy,
             "description": "Unlabelled transitions collected by teduo-gym: symbolic states, state texts and "
@@ -520,6 +502,16 @@ def _write_minari(
     os.replace(tmp, folder)
 
 
+def _id_part(env_id: str) -> str:
+    """``env_id`` as one part of a Minari dataset id (lower case; ``/``, ``:``, ``.`` and the like as ``-``).
+
+    Example:
+        >>> _id_part("BabyAI-GoToLocal-v0"), _id_part("my_pkg.envs:knowledge")
+        ('babyai-gotolocal-v0', 'my_pkg-envs-knowledge')
+    """
+    return re.sub(r"[^a-z0-9_-]+", "-", env_id.lower())
+
+
 def _compress_hdf5(path: Path) -> None:
     """Rewrite Minari's HDF5 file with gzip-compressed datasets, texts as fixed-length bytes.
 
@@ -528,8 +520,6 @@ def _compress_hdf5(path: Path) -> None:
     (its text decoder calls ``bytes.decode`` on each entry), at a fraction of the size.
     """
     import h5py
-
-    tmp = path.with_name(path.name + ".tmp")
 
     def copy(src: Any, dst: Any) -> None:
         dst.attrs.update(dict(src.attrs))
@@ -546,9 +536,11 @@ def _compress_hdf5(path: Path) -> None:
             out = dst.create_dataset(name, data=data, chunks=True, compression="gzip", shuffle=True)
             out.attrs.update(dict(item.attrs))
 
-    with h5py.File(path, "r") as src, h5py.File(tmp, "w", track_order=True) as dst:
-        copy(src, dst)
-    os.replace(tmp, path)
+    def write(tmp: Path) -> None:
+        with h5py.File(path, "r") as src, h5py.File(tmp, "w", track_order=True) as dst:
+            copy(src, dst)
+
+    atomic_write(path, write)
 
 
 def _minari_version() -> str:

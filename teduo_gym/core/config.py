@@ -9,9 +9,12 @@ import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-C = TypeVar("C")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+C = TypeVar("C", bound="DataclassInstance")
 
 __all__ = ["read_config"]
 
@@ -47,7 +50,7 @@ def read_config(cls: type[C], path: str | Path, convert: Mapping[str, Callable[[
         raise ValueError(f"{path} is not JSON: {err}") from err
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: expected a JSON object of settings, got {type(raw).__name__}")
-    known = sorted(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    known = sorted(f.name for f in dataclasses.fields(cls))
     unknown = sorted(set(raw) - set(known))
     if unknown:
         raise ValueError(f"{path}: unknown settings {unknown}; known: {known}")

@@ -1,6 +1,7 @@
 """Content digests: the one hashing scheme of teduo-gym (blake2b).
 
 - :func:`digest` -- of strings or bytes, each length-prefixed, so ``("ab", "c") != ("a", "bc")``.
+- :func:`digest_iter` -- the same of an iterable, read one part at a time (a large catalog is never held whole).
 - :func:`json_digest` -- of a JSON-able value (keys sorted): the key of settings, stages and caches.
 """
 
@@ -8,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["digest", "json_digest"]
+__all__ = ["digest", "digest_iter", "json_digest"]
 
 
 def digest(*parts: str | bytes, size: int = 16) -> str:
@@ -19,6 +21,16 @@ def digest(*parts: str | bytes, size: int = 16) -> str:
     Example:
         >>> digest("ab", "c") != digest("a", "bc"), len(digest("x")), digest(b"x") == digest("x")
         (True, 32, True)
+    """
+    return digest_iter(parts, size)
+
+
+def digest_iter(parts: Iterable[str | bytes], size: int = 16) -> str:
+    """:func:`digest` of the parts an iterable yields, read one at a time.
+
+    Example:
+        >>> digest_iter(str(i) for i in range(3)) == digest("0", "1", "2")
+        True
     """
     h = hashlib.blake2b(digest_size=size)
     for part in parts:

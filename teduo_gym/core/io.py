@@ -2,6 +2,7 @@
 
 - :func:`atomic_write` -- ``write(tmp_path)`` then one ``os.replace``: a crash never leaves half a file.
 - :func:`write_json` / :func:`write_text` -- the common cases of it.
+- :func:`atomic_directory` -- the same for a folder: filled beside its place, then moved there whole.
 - :class:`JsonlLog` -- one JSON object per line, appended and synced; a line torn by a killed process is dropped
   (and cut from the file) when the log is read.
 """
@@ -10,12 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["JsonlLog", "atomic_write", "write_json", "write_text"]
+__all__ = ["JsonlLog", "atomic_directory", "atomic_write", "write_json", "write_text"]
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
@@ -39,6 +41,29 @@ def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    return path
+
+
+def atomic_directory(path: str | Path, write: Callable[[Path], Any]) -> Path:
+    """Call ``write(tmp)`` on an empty temporary folder beside ``path``, then move it into place, replacing a folder
+    already there: a crash never leaves half a folder at ``path`` (the temporary one is hidden: ``.name.*``).
+
+    Example:
+        >>> import tempfile
+        >>> root = Path(tempfile.mkdtemp())
+        >>> p = atomic_directory(root / "ckpt", lambda tmp: (tmp / "a.txt").write_text("1"))
+        >>> sorted(q.name for q in root.iterdir()), (p / "a.txt").read_text()
+        (['ckpt'], '1')
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+    try:
+        write(tmp)
+        shutil.rmtree(path, ignore_errors=True)
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return path
 
 
@@ -69,8 +94,8 @@ class JsonlLog:
     """An append-only log of JSON objects, one per line, each appended with one ``write`` and synced.
 
     Several processes may append to one log: POSIX keeps each short append whole. A line cut short by a killed
-    process can only be the last one; :meth:`read` drops it and cuts it from the file, so the record it held is
-    simply produced again.
+    process can only be the last one; :meth:`read` drops it and cuts it from the file, and so does the first
+    :meth:`append` of a log object, so the record it held is simply produced again and never glued to the next.
 
     Example:
         >>> import tempfile
@@ -84,9 +109,12 @@ class JsonlLog:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._repaired = False
 
     def append(self, record: Any) -> None:
         """Append one record (a JSON-serialisable object) and sync it to disk."""
+        if not self._repaired:
+            self._cut_torn_line()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a") as file:
             file.write(json.dumps(record) + "\n")
@@ -97,14 +125,19 @@ class JsonlLog:
         """Every whole record, in order; a torn last line is removed from the file."""
         return list(self._records())
 
-    def _records(self) -> Iterator[Any]:
+    def _cut_torn_line(self) -> bytes:
+        """Cut a torn last line from the file (later appends start on a fresh line); return the whole lines."""
+        self._repaired = True
         if not self.path.exists():
-            return
+            return b""
         raw = self.path.read_bytes()
         whole = raw[: raw.rfind(b"\n") + 1]
-        if len(whole) != len(raw):  # a torn last line: cut it so later appends start on a fresh line
+        if len(whole) != len(raw):
             with open(self.path, "r+b") as file:
                 file.truncate(len(whole))
-        for line in whole.decode().splitlines():
+        return whole
+
+    def _records(self) -> Iterator[Any]:
+        for line in self._cut_torn_line().decode().splitlines():
             if line.strip():
                 yield json.loads(line)

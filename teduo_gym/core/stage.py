@@ -1,11 +1,13 @@
 """Stage bookkeeping shared by every recipe.
 
+- :func:`stage_key` -- the folder suffix of a stage: a hash of the settings it depends on.
 - :class:`StageClock` -- the wall time of each stage, kept on disk by stage folder, so a cached stage reports the
   time it took when it ran.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Iterator
@@ -13,9 +15,27 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from teduo_gym.core.digest import json_digest
 from teduo_gym.core.io import write_json
 
-__all__ = ["StageClock"]
+__all__ = ["StageClock", "stage_key"]
+
+
+def stage_key(config: Any, *fields: str) -> str:
+    """An 8-character hash of the named settings of a dataclass ``config``: the folder suffix of a stage that
+    depends on them (``out`` never counts, so a moved run keeps its keys).
+
+    Example:
+        >>> from dataclasses import dataclass
+        >>> @dataclass
+        ... class Settings:
+        ...     seed: int = 0
+        ...     steps: int = 1
+        >>> stage_key(Settings(), "seed") == stage_key(Settings(steps=2), "seed"), len(stage_key(Settings(), "seed"))
+        (True, 8)
+    """
+    values = {f: dataclasses.asdict(config)[f] if f != "out" else None for f in fields}
+    return json_digest(values, size=4)
 
 
 class StageClock:

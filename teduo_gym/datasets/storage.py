@@ -18,7 +18,6 @@ A dataset directory written by :func:`teduo_gym.collection.collect` holds::
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from teduo_gym.core.digest import digest
 from teduo_gym.datasets.transitions import GroundTruth, TransitionDataset
 
 __all__ = ["DatasetError", "FORMAT", "assemble", "load_dataset", "load_ground_truth", "read_manifest", "text_digest"]
@@ -49,12 +49,7 @@ def text_digest(texts: Sequence[str]) -> str:
         >>> text_digest(["a", "b"]) == text_digest(["a", "b"]) != text_digest(["ab", ""])
         True
     """
-    digest = hashlib.blake2b(digest_size=16)
-    for text in texts:
-        encoded = text.encode()
-        digest.update(len(encoded).to_bytes(8, "little"))
-        digest.update(encoded)
-    return digest.hexdigest()
+    return digest(*texts)
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:

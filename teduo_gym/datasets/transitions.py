@@ -22,11 +22,11 @@ class TransitionDataset:
     """Transitions of many episodes, stored once per state.
 
     Transition ``t`` goes from ``states[src[t]]`` by ``actions[t]`` to ``states[dst[t]]``. States are the
-    environment's full symbolic state as flat uint8 vectors (their layout in ``state_layout``, e.g.
-    :class:`teduo_gym.envs.babyai.state.StateLayout`), with their texts in ``texts``.
+    environment's full symbolic state as flat uint8 vectors (their layout in ``state_layout``, from the knowledge's
+    :meth:`~teduo_gym.envs.EnvKnowledge.state_layout`), with their texts in ``texts``.
 
     Attributes:
-        env_id: the Gymnasium id the data came from.
+        env_id: the environment id the data came from (``knowledge_for(env_id)`` gives its knowledge).
         state_layout: the JSON description of a state vector's layout (checked when data are combined).
         states: ``(S, D)`` uint8, every state visited (an episode of ``n`` steps has ``n + 1`` states).
         texts: ``S`` state texts.

@@ -9,6 +9,7 @@
 
 from teduo_gym.envs.knowledge import (
     OPTIONAL,
+    Benchmark,
     EnvKnowledge,
     GoalSchema,
     GoalSplit,
@@ -30,6 +31,7 @@ from teduo_gym.envs.registry import (
 __all__ = [
     "ENTRY_POINT_GROUP",
     "OPTIONAL",
+    "Benchmark",
     "EnvKnowledge",
     "GoalSchema",
     "GoalSplit",

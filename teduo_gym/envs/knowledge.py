@@ -7,6 +7,7 @@
   answers once per goal, and the code that applies the answers to stored states (abstraction, text, predicate).
 - :class:`GoalSplit`, :class:`LayoutSplit` -- train / test goals (test goals reworded) and layouts (reset seeds).
 - :class:`StateTracker` -- the symbolic state kept up to date step by step during collection.
+- :class:`Benchmark` -- a published benchmark on the environment, in its own terms (BabyAI's: BALROG's five tasks).
 - :class:`MissingKnowledgeError`, :class:`KnowledgeError` -- knowledge that cannot serve a stage.
 
 A new environment is one subclass of :class:`EnvKnowledge`, written in the user's own code and registered with
@@ -25,6 +26,7 @@ import gymnasium as gym
 import numpy as np
 
 __all__ = [
+    "Benchmark",
     "EnvKnowledge",
     "GoalSchema",
     "GoalSplit",
@@ -101,8 +103,10 @@ class GoalSchema(Protocol):
     layout.
     """
 
-    #: the questions of a choice, as :class:`Slot` or mappings of its fields.
-    slots: Sequence[Slot | Mapping[str, Any]]
+    @property
+    def slots(self) -> Sequence[Slot | Mapping[str, Any]]:
+        """The questions of a choice, as :class:`Slot` or mappings of its fields (an attribute is fine)."""
+        ...
 
     def canonical_goal(self, text: str) -> str:
         """The canonical text of a goal of the environment's grammar; raises ``UnknownGoalError`` otherwise."""
@@ -158,6 +162,32 @@ class LayoutSplit:
     test: list[int]
 
 
+@dataclass(frozen=True)
+class Benchmark:
+    """A published benchmark on the environment, in the benchmark's own terms (BabyAI's: BALROG's five tasks as
+    text): its tasks, each an environment whose ``obs["text"]`` is the benchmark's, and the action names and prompt
+    its LLM agents use. :mod:`teduo_gym.evaluation.balrog` plays and scores agents on it.
+
+    Example:
+        >>> from teduo_gym.envs import knowledge_for
+        >>> balrog = knowledge_for("BabyAI-GoToLocal-v0").benchmark("balrog")
+        >>> list(balrog.tasks)[:2], balrog.action_words[:2]
+        (['goto', 'pickup'], ('turn left', 'turn right'))
+    """
+
+    #: the benchmark's name.
+    name: str
+    #: task name -> a readable kind, in the benchmark's order.
+    tasks: Mapping[str, str]
+    #: ``make_env(task, max_steps=None)``: the task's environment (``max_steps`` None: the task's own time limit);
+    #: an unknown task is a ``ValueError`` naming the tasks.
+    make_env: Callable[..., gym.Env]
+    #: the benchmark's action names, indexed by action.
+    action_words: tuple[str, ...]
+    #: the benchmark's prompt for LLM agents (``{actions}``, ``{goal}``, ``{state}``).
+    template: str
+
+
 class StateTracker:
     """The symbolic state of a live environment, step by step (what collection stores).
 
@@ -211,6 +241,8 @@ class EnvKnowledge(ABC):
     describers: Mapping[str, Callable[[Any, Any], str]] = {}
     #: the key of :attr:`describers` used unless one is chosen.
     default_describer: str = ""
+    #: the key of :attr:`describers` whose texts a collected dataset stores (empty: :attr:`default_describer`).
+    dataset_describer: str = ""
     #: the kinds of goal, in report order (one kind, ``"goal"``, unless the environment has several).
     goal_kinds: tuple[str, ...] = ("goal",)
 
@@ -302,6 +334,39 @@ class EnvKnowledge(ABC):
         """Indices of the ``goals`` (canonical) that can be achieved in ``env``'s current layout (default: all)."""
         return np.arange(len(goals))
 
+    def feasible_by_layout(
+        self, layouts: Sequence[int], goals: Sequence[str], canonical: Sequence[str] | None = None
+    ) -> dict[int, list[str]]:
+        """Each layout (a reset seed) -> the ``goals`` feasible in it (:meth:`feasible_goals`), in their order.
+
+        The default resets one :meth:`make_env` over the canonical goals to each layout; override it where a bare
+        environment finds the layouts faster.
+
+        Example:
+            >>> from teduo_gym.envs import knowledge_for
+            >>> knowledge = knowledge_for("BabyAI-GoToLocal-v0")
+            >>> knowledge.feasible_by_layout([1, 2], ["go to a ball", "reach the purple key"],
+            ...                              ["go to a ball", "go to the purple key"])
+            {1: ['go to a ball'], 2: ['go to a ball', 'reach the purple key']}
+
+        Args:
+            layouts: the reset seeds.
+            goals: the goal texts returned.
+            canonical: the canonical text of each goal, when ``goals`` are reworded (default: ``goals``).
+        """
+        checked = list(goals if canonical is None else canonical)
+        if not checked:
+            return {int(layout): [] for layout in layouts}
+        env = self.make_env(list(dict.fromkeys(checked)), goal_sampler="uniform")
+        found: dict[int, list[str]] = {}
+        try:
+            for layout in layouts:
+                env.reset(seed=int(layout), options={"goal": checked[0]})
+                found[int(layout)] = [goals[i] for i in self.feasible_goals(env, checked)]
+        finally:
+            env.close()
+        return found
+
     # -- states -----------------------------------------------------------------------------------------------
 
     @abstractmethod
@@ -320,6 +385,12 @@ class EnvKnowledge(ABC):
         """Keeps :meth:`symbolic_state` up to date during collection (override for a faster incremental one)."""
         return StateTracker(env, self.symbolic_state)
 
+    def describe_states(self, states: np.ndarray, describer: str) -> list[str]:
+        """The text of each stored state vector (``(n, D)`` uint8, as :meth:`symbolic_state` gives them) under the
+        named describer (a key of :attr:`describers`): what an agent reading that describer saw in those states,
+        for datasets whose stored texts came from another describer."""
+        raise MissingKnowledgeError(self, "describe_states", "texts of stored states under another describer")
+
     # -- compiled labelling and abstraction -------------------------------------------------------------------
 
     def goal_schema(self, layout: Mapping[str, Any], **options: Any) -> GoalSchema:
@@ -328,14 +399,21 @@ class EnvKnowledge(ABC):
 
     # -- behaviour ---------------------------------------------------------------------------------------------
 
-    def expert_policy(self, env: gym.Env) -> Any:
+    def expert_policy(self, env: gym.Env | Sequence[gym.Env]) -> Any:
         """An expert behaviour policy acting in ``env`` (such as the BabyAI bot): an object with SB3's
-        ``predict(observation, state, episode_start, deterministic)`` that pursues ``env``'s current goal.
+        ``predict(observation, state, episode_start, deterministic)`` that pursues ``env``'s current goal. Given a
+        sequence of environments, it acts on a batch: entry ``i`` in ``env[i]``.
 
         Collection mixes it with random actions (``policy="mixture"``); without one, only ``"random"`` (or a
         trained SB3 model) can collect.
         """
         raise MissingKnowledgeError(self, "expert_policy", "collection with policy 'expert' or 'mixture'")
+
+    # -- benchmarks --------------------------------------------------------------------------------------------
+
+    def benchmark(self, name: str) -> Benchmark:
+        """The published benchmark ``name`` on this environment (BabyAI's ``"balrog"``), in its own terms."""
+        raise MissingKnowledgeError(self, "benchmark", f"the {name!r} benchmark")
 
     # -- checks ------------------------------------------------------------------------------------------------
 
@@ -363,4 +441,4 @@ class EnvKnowledge(ABC):
 
 
 #: The members of :class:`EnvKnowledge` without a generic default: a stage that needs one checks for it first.
-OPTIONAL: tuple[str, ...] = ("goal_schema", "expert_policy")
+OPTIONAL: tuple[str, ...] = ("goal_schema", "expert_policy", "describe_states", "benchmark")

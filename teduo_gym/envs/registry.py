@@ -17,7 +17,7 @@ import fnmatch
 import importlib
 from collections.abc import Callable
 from importlib import metadata
-from typing import Any, Union
+from typing import Any
 
 from teduo_gym.envs.knowledge import EnvKnowledge, KnowledgeError, UnknownEnvironmentError
 
@@ -26,7 +26,7 @@ __all__ = ["ENTRY_POINT_GROUP", "knowledge_for", "load_entry", "register_knowled
 #: The entry-point group under which other distributions register knowledge (name: id pattern, value: module:attr).
 ENTRY_POINT_GROUP = "teduo_gym.knowledge"
 
-Entry = Union[str, EnvKnowledge, Callable[[str], EnvKnowledge]]
+Entry = str | EnvKnowledge | Callable[[str], EnvKnowledge]
 
 _REGISTRY: dict[str, Entry] = {
     "BabyAI-*": "teduo_gym.envs.babyai.knowledge:BabyAIKnowledge",

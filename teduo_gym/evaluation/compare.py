@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from teduo_gym.core.records import to_jsonable
-from teduo_gym.envs.babyai.goals import GOAL_KINDS
+from teduo_gym.envs import KnowledgeError, knowledge_for
 from teduo_gym.evaluation.paper import PAPER_PROTOCOL, PAPER_SETTINGS, TEDUO_SOURCE, published
 from teduo_gym.evaluation.plots import kinds_of, plot_all
 from teduo_gym.evaluation.protocol import SETTINGS
@@ -107,6 +107,7 @@ def compare(config: CompareConfig) -> Path:
     evaluations = [_load_evaluation(f, label) for f, label in zip(config.evaluations, labels)]
     baselines = _label_baselines([_load_baseline(f) for f in config.baselines])
     agents = _agents(evaluations)
+    kinds = _goal_kinds(evaluations)
     summaries = {
         setting: {
             name: ev.results["evaluation"][setting][agent]
@@ -128,16 +129,16 @@ def compare(config: CompareConfig) -> Path:
         "settings": summaries,
         "by_kind": {s: {name: _kind_rates(row) for name, row in rows.items()} for s, rows in summaries.items()},
         "episode_lengths": {name: _length_stats(records) for name, records in episodes.items()},
-        "published_comparison": _comparison_rows(summaries),
+        "published_comparison": _comparison_rows(summaries, kinds),
         "sb3": [_final(b) for b in baselines],
     }
     out = config.out
     out.mkdir(parents=True, exist_ok=True)
     curves = {b.label: b.curve for b in baselines}
-    numbers["figures"] = plot_all(out, list(agents), summaries, episodes, curves)
+    numbers["figures"] = plot_all(out, list(agents), summaries, episodes, curves, kinds)
     (out / "compare.json").write_text(json.dumps(to_jsonable(numbers), indent=2))
     report = out / "report.md"
-    report.write_text(_render(numbers, evaluations, baselines))
+    report.write_text(_render(numbers, evaluations, baselines, kinds))
     return report
 
 
@@ -254,6 +255,21 @@ def _label_baselines(baselines: Sequence[_Baseline]) -> list[_Baseline]:
     ]
 
 
+def _goal_kinds(evaluations: Sequence[_Evaluation]) -> list[str]:
+    """The goal kinds of the evaluations' environments, in their order: recorded by `teduo evaluate`, else (older
+    records) from the environment's knowledge where it is registered."""
+    order: list[str] = []
+    for ev in evaluations:
+        kinds = ev.results.get("goal_kinds")
+        if kinds is None:
+            try:
+                kinds = knowledge_for(str(ev.results.get("protocol", {}).get("env"))).goal_kinds
+            except KnowledgeError:
+                kinds = ()
+        order += [k for k in kinds if k not in order]
+    return order
+
+
 def _agents(evaluations: Sequence[_Evaluation]) -> dict[str, tuple[_Evaluation, str]]:
     """Every evaluated agent, in the order its evaluation lists them, by the name the report shows."""
     found = {}
@@ -325,14 +341,14 @@ def _measured(setting: str, kind: str | None, name: str, s: Mapping[str, Any]) -
     }
 
 
-def _comparison_rows(summaries: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _comparison_rows(summaries: Mapping[str, Mapping[str, Any]], kinds: Sequence[str]) -> list[dict[str, Any]]:
     """The TEDUO paper's numbers beside ours: every setting over all goals, then the paper's two main settings per
     goal kind (percentages)."""
     rows = []
     for setting in SETTINGS:
         rows += [asdict(r) for r in published(TEDUO_SOURCE, setting)]
         rows += [_measured(setting, None, name, s) for name, s in summaries.get(setting, {}).items()]
-    for kind in GOAL_KINDS:
+    for kind in kinds:
         for setting in _PAPER_PAIR:
             rows += [asdict(r) for r in published(TEDUO_SOURCE, setting, kind)]
             rows += [
@@ -411,13 +427,13 @@ def _header(numbers: Mapping[str, Any], evaluations: Sequence[_Evaluation], base
     return "\n".join(lines)
 
 
-def _setting_sections(summaries: Mapping[str, Mapping[str, Any]]) -> str:
+def _setting_sections(summaries: Mapping[str, Mapping[str, Any]], order: Sequence[str]) -> str:
     lines = ["## Results by setting", ""]
     for setting, rows in summaries.items():
         lines += [f"### {setting}", "", markdown_table(rows), ""]
     lines += ["## Success by goal kind", "", "Success % (episodes); — where the agent met no goal of that kind.", ""]
     for setting, rows in summaries.items():
-        kinds = kinds_of(rows)
+        kinds = kinds_of(rows, order)
         table = [
             [name]
             + [
@@ -540,11 +556,16 @@ _FIGURE_CAPTIONS = {
 }
 
 
-def _render(numbers: Mapping[str, Any], evaluations: Sequence[_Evaluation], baselines: Sequence[_Baseline]) -> str:
+def _render(
+    numbers: Mapping[str, Any],
+    evaluations: Sequence[_Evaluation],
+    baselines: Sequence[_Baseline],
+    kinds: Sequence[str],
+) -> str:
     figures = [f"- [{name}]({name}): {_FIGURE_CAPTIONS[name]}" for name in numbers["figures"]]
     parts = [
         _header(numbers, evaluations, baselines),
-        _setting_sections(numbers["settings"]),
+        _setting_sections(numbers["settings"], kinds),
         _lengths_section(numbers["episode_lengths"]),
         _comparison_section(numbers, evaluations),
         _sb3_section(numbers["sb3"]) if baselines else "",

@@ -9,12 +9,12 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from teduo_gym.core.io import JsonlLog
 from teduo_gym.evaluation.metrics import summarize
 from teduo_gym.evaluation.protocol import EpisodeSpec
 from teduo_gym.evaluation.rollout import EpisodeResult
@@ -27,9 +27,9 @@ _RESULT_FIELDS = ("success", "length", "invalid_actions", "reward")
 class EpisodeLog:
     """The finished episodes of one agent, one JSON line each, appended (and flushed) as they end.
 
-    Several processes may append to the same log: each record is one short ``write`` to a file opened for
-    appending, which POSIX keeps whole. A line cut short by a killed process is the last one; reading removes it
-    from the file (that episode is simply run again).
+    A :class:`~teduo_gym.core.io.JsonlLog`: several processes may append to the same log (POSIX keeps each short
+    append whole); a line cut short by a killed process is the last one, and reading removes it from the file (that
+    episode is simply run again).
 
     Example:
         >>> import tempfile
@@ -45,17 +45,13 @@ class EpisodeLog:
     """
 
     def __init__(self, path: str | Path, agent: str):
-        self.path = Path(path)
+        self.log = JsonlLog(path)
+        self.path = self.log.path
         self.agent = agent
 
     def append(self, spec: EpisodeSpec, result: EpisodeResult) -> None:
         """Save one finished episode."""
-        record = {**asdict(spec), "agent": self.agent, **{k: getattr(result, k) for k in _RESULT_FIELDS}}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a") as file:
-            file.write(json.dumps(record) + "\n")
-            file.flush()
-            os.fsync(file.fileno())
+        self.log.append({**asdict(spec), "agent": self.agent, **{k: getattr(result, k) for k in _RESULT_FIELDS}})
 
     def read(self, specs: Sequence[EpisodeSpec]) -> dict[int, dict[str, Any]]:
         """The saved records by episode index, checked against the protocol's ``specs``.
@@ -64,27 +60,20 @@ class EpisodeLog:
             ValueError: a record that is not JSON (other than a cut-short last line), or one that names another
                 episode than the protocol's at its index: the folder holds an evaluation of another protocol.
         """
-        if not self.path.exists():
-            return {}
-        lines = self.path.read_text().split("\n")
+        try:
+            saved = self.log.read()
+        except json.JSONDecodeError as err:
+            raise ValueError(
+                f"{self.path} holds a line that is not a JSON record ({err}): the log is corrupt; delete it to rerun "
+                "the agent's episodes"
+            ) from err
         records: dict[int, dict[str, Any]] = {}
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                if number == len(lines):  # no newline after it: a write cut short; drop it before appending more
-                    self.path.write_text("".join(f"{kept}\n" for kept in lines[:-1]))
-                    break
-                raise ValueError(
-                    f"{self.path}:{number} is not a JSON record ({err}): the log is corrupt; delete it to rerun the "
-                    "agent's episodes"
-                ) from err
+        for number, record in enumerate(saved, 1):
+            record = record if isinstance(record, dict) else {}
             index = record.get("index")
             if not isinstance(index, int) or index >= len(specs) or _spec_of(record) != asdict(specs[index]):
                 raise ValueError(
-                    f"{self.path}:{number} records an episode that is not this protocol's episode {index} "
+                    f"{self.path}: record {number} is an episode that is not this protocol's episode {index} "
                     f"({record.get('setting')!r}, layout {record.get('layout_seed')}, {record.get('goal')!r}): the "
                     "folder holds an evaluation of another config; choose another --out or delete it"
                 )

@@ -2,7 +2,7 @@
 
 - :func:`plot_all` -- draw every figure that has data into a folder (matplotlib's object-oriented API and the Agg
   canvas: no global state, no display).
-- :func:`kinds_of` -- the goal kinds of a setting's summaries, in BabyAI's order.
+- :func:`kinds_of` -- the goal kinds of a setting's summaries, in the environment's order.
 - :func:`new_figure`, :func:`agent_colors` -- an Agg figure of a size, one colour per agent (also used by
   :mod:`teduo_gym.recipes.oir.report`).
 - :data:`FIGURE_SIZES`, :data:`DPI` -- each figure's file name and size (inches), and its resolution.
@@ -20,7 +20,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from teduo_gym.envs.babyai.goals import GOAL_KINDS
 from teduo_gym.evaluation.protocol import SETTINGS
 
 __all__ = ["DPI", "FIGURE_SIZES", "agent_colors", "kinds_of", "new_figure", "plot_all"]
@@ -36,16 +35,16 @@ FIGURE_SIZES: dict[str, tuple[float, float]] = {
 }
 
 
-def kinds_of(summaries: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """The goal kinds of ``summaries`` (agent -> summary with ``by_kind``): BabyAI's in their usual order, then any
-    other.
+def kinds_of(summaries: Mapping[str, Mapping[str, Any]], order: Sequence[str] = ()) -> list[str]:
+    """The goal kinds of ``summaries`` (agent -> summary with ``by_kind``): those of ``order`` (the environment's
+    ``goal_kinds``) in that order, then any other, sorted.
 
     Example:
-        >>> kinds_of({"bot": {"by_kind": {"open": {}, "go to": {}}}})
-        ['go to', 'open']
+        >>> kinds_of({"bot": {"by_kind": {"open": {}, "go to": {}, "fly": {}}}}, ("go to", "pick up", "open"))
+        ['go to', 'open', 'fly']
     """
     found = {k for s in summaries.values() for k in s.get("by_kind", {})}
-    return [*(k for k in GOAL_KINDS if k in found), *sorted(found - set(GOAL_KINDS))]
+    return [*(k for k in order if k in found), *sorted(found - set(order))]
 
 
 def new_figure(size: tuple[float, float]) -> Figure:
@@ -104,11 +103,13 @@ def _plot_settings(fig: Figure, summaries: Mapping[str, Mapping[str, Any]], colo
     _legend(fig, colors)
 
 
-def _plot_kinds(fig: Figure, summaries: Mapping[str, Mapping[str, Any]], colors: Mapping[str, Any]) -> None:
+def _plot_kinds(
+    fig: Figure, summaries: Mapping[str, Mapping[str, Any]], colors: Mapping[str, Any], order: Sequence[str]
+) -> None:
     axes = fig.subplots(2, 2, sharey=True).ravel()
     for ax, setting in zip(axes, SETTINGS):
         rows = summaries.get(setting, {})
-        kinds = kinds_of(rows)
+        kinds = kinds_of(rows, order)
         _bars(
             ax,
             kinds,
@@ -160,6 +161,7 @@ def plot_all(
     summaries: Mapping[str, Mapping[str, Any]],
     episodes: Mapping[str, Sequence[Mapping[str, Any]]],
     curves: Mapping[str, Sequence[Mapping[str, Any]]],
+    kinds: Sequence[str] = (),
 ) -> list[str]:
     """Draw every figure that has data into ``out`` (removing stale ones); returns their file names.
 
@@ -176,11 +178,12 @@ def plot_all(
         summaries: setting -> agent -> summary (with ``by_kind``), as ``teduo evaluate`` writes them.
         episodes: agent -> its episode records (``length``, ``success``); none: no length figure.
         curves: label -> learning-curve points (``steps``, ``success_rate``); none: no learning-curve figure.
+        kinds: the goal kinds in the order their bars are drawn (the environment's ``goal_kinds``); others follow.
     """
     colors = agent_colors(names)
     draw = {
         "success_by_setting.png": lambda fig: _plot_settings(fig, summaries, colors),
-        "success_by_goal_kind.png": lambda fig: _plot_kinds(fig, summaries, colors),
+        "success_by_goal_kind.png": lambda fig: _plot_kinds(fig, summaries, colors, kinds),
     }
     if episodes:
         draw["episode_lengths.png"] = lambda fig: _plot_lengths(fig, episodes)

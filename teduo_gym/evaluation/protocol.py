@@ -1,7 +1,8 @@
 """The TEDUO evaluation protocol: train / test layouts x train / test goals, as a fixed list of episodes.
 
-- :class:`Protocol` -- the layouts, goals, step cap and episode budget of one evaluation, derived from a run's
-  config (:meth:`Protocol.from_run_config`); it makes the evaluation environment and lists the episodes.
+- :class:`Protocol` -- the layouts, goals, step cap and episode budget of one evaluation on any environment with
+  registered knowledge (:func:`~teduo_gym.envs.knowledge_for`), derived from a run's config
+  (:meth:`Protocol.from_run_config`); it makes the evaluation environment and lists the episodes.
 - :class:`EpisodeSpec` -- one (setting, layout, goal) episode, with its index: its identity in the per-episode
   records, so an interrupted evaluation resumes where it stopped.
 - :data:`SETTINGS` -- the four settings, in order.
@@ -10,12 +11,14 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from teduo_gym.core.digest import json_digest
+from teduo_gym.envs import EnvKnowledge, knowledge_for
+from teduo_gym.wrappers import TextObservationWrapper
 
 __all__ = ["SETTINGS", "EpisodeSpec", "Protocol"]
 
@@ -37,16 +40,17 @@ class EpisodeSpec:
     layout_seed: int
     #: the goal text the agent reads (test goals are reworded).
     goal: str
-    #: the goal's kind ("go to", "pick up", "open", "put next to").
+    #: the goal's kind (one of the environment's ``goal_kinds``, e.g. BabyAI's "go to").
     kind: str
 
 
 @dataclass(frozen=True)
 class Protocol:
-    """Layouts, goals and episodes of a TEDUO evaluation on a BabyAI level.
+    """Layouts, goals and episodes of a TEDUO evaluation on an environment with registered knowledge.
 
     Episodes are (layout, goal) pairs drawn uniformly, with replacement, from the pairs where the goal is feasible
-    (its objects exist in the layout), ``episodes`` per setting, from ``numpy.random.default_rng(seed)``.
+    (:meth:`~teduo_gym.envs.EnvKnowledge.feasible_by_layout`: on BabyAI, its objects exist in the layout),
+    ``episodes`` per setting, from ``numpy.random.default_rng(seed)``.
 
     Example:
         >>> protocol = Protocol("BabyAI-GoToLocal-v0", (1, 2), (3,), ("go to a ball", "pick up a key"),
@@ -55,7 +59,7 @@ class Protocol:
         True
     """
 
-    #: a BabyAI level id.
+    #: the environment id (its knowledge: :func:`~teduo_gym.envs.knowledge_for`).
     env: str
     #: reset seeds of the training layouts.
     train_layouts: tuple[int, ...]
@@ -85,30 +89,43 @@ class Protocol:
 
     @classmethod
     def from_run_config(cls, config: Any, episodes: int | None = None) -> Protocol:
-        """The protocol of a :class:`~teduo_gym.recipes.teduo.RunConfig`: the layouts its data was collected on (and
-        held out), its goal split, its step cap and ``eval_episodes`` (or ``episodes``) per setting.
+        """The protocol of a run config (a :class:`~teduo_gym.recipes.teduo.RunConfig`: ``env``, ``goal_kinds``,
+        ``train_goals``, ``test_goals``, ``layouts``, ``test_layouts``, ``max_steps``, ``eval_episodes``, ``seed``):
+        the layouts its data was collected on (and held out), its goal split, its step cap and ``eval_episodes`` (or
+        ``episodes``) per setting, all from the environment's knowledge.
+
+        Example:
+            >>> from types import SimpleNamespace
+            >>> run = SimpleNamespace(env="BabyAI-GoToLocal-v0", goal_kinds=("go to",), train_goals=4, test_goals=2,
+            ...                       layouts=3, test_layouts=1, max_steps=32, eval_episodes=5, seed=0)
+            >>> protocol = Protocol.from_run_config(run)
+            >>> len(protocol.train_layouts), len(protocol.test_goals), protocol.episodes
+            (3, 2, 5)
 
         Raises:
-            UnknownEnvironmentError: the config's level is not a supported one; the message names close ids.
+            UnknownEnvironmentError: no knowledge is registered for the config's environment (the message lists
+                what is).
         """
-        from teduo_gym.envs import knowledge_for
-        from teduo_gym.envs.babyai import enumerate_goals, layout_seeds, make_goal_split
-
-        knowledge_for(config.env)
-
-        split = make_goal_split(enumerate_goals(config.goal_kinds), config.train_goals, config.test_goals, config.seed)
-        layouts = layout_seeds(config.env, config.layouts, config.test_layouts, config.seed)
+        knowledge = knowledge_for(config.env)
+        goals = knowledge.goals(config.goal_kinds)
+        split = knowledge.goal_split(goals, config.train_goals, config.test_goals, config.seed)
+        layouts = knowledge.layout_seeds(config.layouts, config.test_layouts, config.seed)
         return cls(
             config.env,
-            layouts.train,
-            layouts.test,
-            split.train,
-            split.test,
+            tuple(layouts.train),
+            tuple(layouts.test),
+            tuple(split.train),
+            tuple(split.test),
             split.canonical,
             episodes=config.eval_episodes if episodes is None else episodes,
             max_steps=config.max_steps,
             seed=config.seed,
         )
+
+    @property
+    def knowledge(self) -> EnvKnowledge:
+        """The knowledge of the protocol's environment."""
+        return knowledge_for(self.env)
 
     @property
     def vocabulary(self) -> list[str]:
@@ -128,45 +145,32 @@ class Protocol:
             ...                             episodes=3).fingerprint()
             False
         """
-        blob = json.dumps(dataclasses.asdict(self), sort_keys=True)
-        return hashlib.blake2b(blob.encode(), digest_size=8).hexdigest()
+        return json_digest(dataclasses.asdict(self), size=8)
 
     def make_env(self, describer: Any = None) -> Any:
-        """The evaluation environment: the level with the protocol's goal vocabulary (test goals detected through
-        their canonical text), its step cap, the goal of each episode given as ``reset(options={"goal": ...})``, and
-        ``obs["text"]`` from ``describer`` when one is given."""
-        from teduo_gym.envs.babyai import make_babyai_env
-        from teduo_gym.wrappers import TextObservationWrapper
-
-        env = make_babyai_env(
-            self.env,
-            goals=self.vocabulary,
-            text=False,
-            aliases=self.aliases,
-            goal_sampler="uniform",
-            max_steps=self.max_steps,
+        """The evaluation environment (:meth:`EnvKnowledge.make_env <teduo_gym.envs.EnvKnowledge.make_env>`): the
+        protocol's goal vocabulary (test goals detected through their canonical text), its step cap, the goal of each
+        episode given as ``reset(options={"goal": ...})``, and ``obs["text"]`` from ``describer`` when one is given.
+        """
+        env = self.knowledge.make_env(
+            self.vocabulary, aliases=self.aliases, goal_sampler="uniform", max_steps=self.max_steps
         )
         return env if describer is None else TextObservationWrapper(env, describer)
 
     def episode_specs(self) -> list[EpisodeSpec]:
         """Every episode of the protocol, setting by setting (a setting with no feasible pair has none)."""
-        import gymnasium as gym
-
-        from teduo_gym.envs.babyai import QuietGeneration, feasible_by_layout, parse_goal
-
-        probe = QuietGeneration(gym.make(self.env))
+        knowledge = self.knowledge
         rng = np.random.default_rng(self.seed)
         specs: list[EpisodeSpec] = []
         for setting in SETTINGS:
             layouts = self.train_layouts if setting.startswith("train layouts") else self.test_layouts
             goals = self.train_goals if setting.endswith("train goals") else self.test_goals
-            feasible = feasible_by_layout(probe, layouts, goals, [self.canonical(g) for g in goals])
+            feasible = knowledge.feasible_by_layout(layouts, goals, [self.canonical(g) for g in goals])
             pairs = [(seed, goal) for seed in layouts for goal in feasible[seed]]
             if not pairs:
                 continue
             for i in rng.choice(len(pairs), size=self.episodes, replace=True):
                 seed, goal = pairs[i]
-                kind = parse_goal(self.canonical(goal)).kind
+                kind = knowledge.goal_kind(self.canonical(goal))
                 specs.append(EpisodeSpec(len(specs), setting, seed, goal, kind))
-        probe.close()
         return specs

@@ -54,13 +54,13 @@ def run_episodes(
     The environments run side by side; each step makes one ``agent.predict`` call on the stacked observations
     of all of them (an environment whose episodes are over keeps its last observation, so the batch keeps
     its shape, as in a vectorised environment), so an :class:`~teduo_gym.agents.LLMAgent` scores the whole
-    batch at once and a :class:`~teduo_gym.agents.BabyAIBotAgent` built on the same ``envs`` sees entry ``i``
-    as ``envs[i]``.
+    batch at once and an expert policy built on the same ``envs`` (``knowledge.expert_policy(envs)``, such as
+    BabyAI's bot) sees entry ``i`` as ``envs[i]``.
 
     Example:
         >>> from teduo_gym.agents import RandomAgent
-        >>> from teduo_gym.envs.babyai import make_babyai_env
-        >>> envs = [make_babyai_env("BabyAI-GoToLocal-v0") for _ in range(2)]
+        >>> from teduo_gym.envs import knowledge_for
+        >>> envs = [knowledge_for("BabyAI-GoToLocal-v0").make_env() for _ in range(2)]
         >>> results = run_episodes(RandomAgent(envs[0].action_space, seed=0), envs, [1, 2, 3], progress=False)
         >>> [r.seed for r in results]
         [1, 2, 3]
@@ -116,7 +116,7 @@ def run_episodes(
                 obs[s] = o
                 tallies[s] += (1, state_key is not None and state_key(env) == before, float(reward))
                 if terminated or truncated:
-                    success = bool(info.get("is_success", reward > 0))
+                    success = bool(info.get("is_success", float(reward) > 0))
                     length, invalid, total = tallies[s]
                     episode = slot_episode[s]
                     assert episode is not None

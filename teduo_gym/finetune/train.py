@@ -2,7 +2,8 @@
 
 - :class:`FinetuneConfig` -- what to train (one ``--flag`` per field).
 - :func:`finetune` -- train with Hugging Face's ``Trainer`` (checkpoints, resume, progress bar) and save an agent
-  that :meth:`LLMAgent.from_pretrained <teduo_gym.agents.LLMAgent.from_pretrained>` loads.
+  that :meth:`LLMAgent.from_pretrained <teduo_gym.agents.LLMAgent.from_pretrained>` loads, with the environment's
+  action words in the environment's order (action ``i`` is word ``i``).
 - :func:`tokenize_example` -- prompt and action tokens, with the loss masked to the action.
 
 One process (CPU or one GPU) is the default. Under ``accelerate launch`` or ``torchrun`` (``python -m
@@ -24,11 +25,13 @@ from typing import Any, Literal
 
 import torch
 
-from teduo_gym.agents.llm_agent import DEFAULT_TEMPLATE, LLMAgent
+from teduo_gym.agents.llm_agent import DEFAULT_TEMPLATE, AgentConfig, save_agent
+from teduo_gym.core.io import write_json
 from teduo_gym.core.records import write_record
 from teduo_gym.datasets.examples import ActionExample, read_examples
+from teduo_gym.envs import knowledge_for
 
-__all__ = ["FinetuneConfig", "finetune", "tokenize_example"]
+__all__ = ["FinetuneConfig", "action_words", "finetune", "tokenize_example"]
 
 _RUN_FILE = "teduo_finetune.json"
 
@@ -41,9 +44,14 @@ class FinetuneConfig:
     data: Path
     #: where the agent is saved; checkpoints go to OUT/checkpoints and a rerun resumes from the last one.
     out: Path = Path("runs/agent")
-    #: the environment whose action words the agent chooses among; None for free-text actions (WebShop's
-    #: ``click[...]``), any string the examples hold.
-    env: str | None = "BabyAI-GoToLocal-v0"
+    #: the environment whose action words (in its action order) the agent chooses among: a registered id or
+    #: module:attr; or give action_words, or set free_text.
+    env: str | None = None
+    #: the agent's action words in the environment's action order (action i is word i), when env is not given.
+    action_words: tuple[str, ...] | None = None
+    #: actions are free text (WebShop's ``click[...]``): any string the examples hold; the saved model has no action
+    #: words (load it with TransformersBackend, or LLMAgent.from_pretrained(..., action_words=...)).
+    free_text: bool = False
     #: the base model directory; None is the embedded SmolLM2-135M-Instruct.
     model: str | None = None
     #: 'lora' trains low-rank adapters (peft); 'full' trains every weight.
@@ -86,6 +94,31 @@ def tokenize_example(tokenizer: Any, prompt: str, action: str, max_length: int) 
     return {"input_ids": prompt_ids + target, "labels": [-100] * len(prompt_ids) + target}
 
 
+def action_words(config: FinetuneConfig) -> tuple[str, ...]:
+    """The action words the agent of ``config`` is saved with, in the environment's action order: its knowledge's
+    (``env``), or ``action_words``; empty for ``free_text``.
+
+    Example:
+        >>> action_words(FinetuneConfig(Path("x.jsonl"), env="BabyAI-GoToLocal-v0"))[:3]
+        ('left', 'right', 'forward')
+        >>> action_words(FinetuneConfig(Path("x.jsonl"), action_words=("up", "down")))
+        ('up', 'down')
+
+    Raises:
+        ValueError: none of them, or more than one, is given.
+    """
+    given = [name for name, value in (("env", config.env), ("action_words", config.action_words)) if value]
+    if len(given) + config.free_text != 1:
+        raise ValueError(
+            f"FinetuneConfig needs exactly one of env (an environment id whose knowledge gives the action words), "
+            f"action_words (in the environment's action order) or free_text=True; got {given or 'none'}"
+            + (" and free_text" if config.free_text else "")
+        )
+    if config.env:
+        return tuple(knowledge_for(config.env).action_words)
+    return tuple(config.action_words or ())
+
+
 def _check_resumable(run_file: Path, identity: dict[str, Any]) -> None:
     if run_file.exists():
         earlier = json.loads(run_file.read_text())
@@ -95,8 +128,7 @@ def _check_resumable(run_file: Path, identity: dict[str, Any]) -> None:
                 f"({identity}): choose another --out or delete {run_file.parent}"
             )
     else:
-        run_file.parent.mkdir(parents=True, exist_ok=True)
-        run_file.write_text(json.dumps(identity, indent=2))
+        write_json(run_file, identity, indent=2)
 
 
 def finetune(config: FinetuneConfig) -> Path:
@@ -107,19 +139,25 @@ def finetune(config: FinetuneConfig) -> Path:
     process returns ``config.out`` once the first one has written it.
 
     Example:
-        >>> out = finetune(FinetuneConfig(Path("runs/x/examples.jsonl"), Path("runs/x/agent")))  # doctest: +SKIP
+        >>> config = FinetuneConfig(Path("runs/x/examples.jsonl"), Path("runs/x/agent"), env="BabyAI-GoToLocal-v0")
+        >>> out = finetune(config)  # doctest: +SKIP
+        >>> from teduo_gym.agents import LLMAgent
         >>> LLMAgent.from_pretrained(out).act(["go to the red ball"], ["ball: 1 left"])  # doctest: +SKIP
+
+    Raises:
+        ValueError: no env, action_words or free_text (:func:`action_words`), an example whose action is not one of
+            the action words, or a free-text agent whose template lists ``{actions}``.
     """
     from peft import LoraConfig, get_peft_model
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments, set_seed
     from transformers.trainer_utils import get_last_checkpoint
 
-    from teduo_gym.envs import knowledge_for
-    from teduo_gym.llm import TransformersBackend, load_model
+    from teduo_gym.llm import load_model
 
-    action_words = knowledge_for(config.env).action_words if config.env is not None else None
-    examples: list[ActionExample] = read_examples(config.data, action_words)
-    action_words = action_words or tuple(sorted({e.action for e in examples}))
+    words = action_words(config)
+    if config.free_text and "{actions}" in config.template:
+        raise ValueError("a free-text agent has no action words to list: give a template without {actions}")
+    examples: list[ActionExample] = read_examples(config.data, words or None)
     model, tokenizer, name = load_model(config.model)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -129,9 +167,7 @@ def finetune(config: FinetuneConfig) -> Path:
             r=config.lora_r, lora_alpha=config.lora_alpha, target_modules="all-linear", task_type="CAUSAL_LM"
         )
         model = get_peft_model(model, lora)
-    agent = LLMAgent(
-        TransformersBackend.from_model(model, tokenizer, name=name), action_words, template=config.template
-    )
+    agent = AgentConfig(words, config.template)
     rows = [tokenize_example(tokenizer, agent.prompt(e.goal, e.state), e.action, config.max_length) for e in examples]
     checkpoints = Path(config.out) / "checkpoints"
     identity = {"base": name, "method": config.method, "data": str(config.data), "examples": len(rows)}
@@ -168,7 +204,7 @@ def finetune(config: FinetuneConfig) -> Path:
     # (reached even when saving fails), so none returns before the agent is on disk.
     with args.main_process_first(local=False, desc="saving the agent"):
         if trainer.is_world_process_zero():
-            agent.save_pretrained(config.out)
+            save_agent(config.out, model, tokenizer, agent)
             steps_run = config.max_steps - (int(Path(last).name.split("-")[-1]) if last else 0)
             examples_per_step = config.batch_size * args.world_size
             tokens = sum(len(r["input_ids"]) for r in rows) * steps_run * examples_per_step / max(1, len(rows))

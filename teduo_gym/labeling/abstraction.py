@@ -1,78 +1,30 @@
 """Goal-conditioned state abstraction: the LLM chooses once per goal, fixed code applies the choice to every state.
 
-- :class:`Slot` -- one constrained question (a few-shot prompt whose answers are scored, never generated).
-- :func:`choose` -- every slot of every goal answered by scoring its options with ``backend.score``, batched per
-  slot; even a 135M model always gives a well-formed answer.
-- :class:`GoalAbstraction` -- what an environment provides (its slots, how a choice abstracts, describes and
-  checks states); BabyAI's is :class:`teduo_gym.envs.babyai.abstraction.BabyAIAbstraction`.
-- :func:`abstraction_for` / :func:`register_abstraction` -- the abstraction for a dataset's state layout.
+The environment's side -- the slots of a choice and how a choice abstracts, describes and checks states -- is its
+goal schema (:class:`teduo_gym.envs.GoalSchema`, from ``knowledge_for(env_id).goal_schema(state_layout)``); this
+module applies it:
+
+- :func:`choose` -- every :class:`~teduo_gym.envs.Slot` of every goal answered by scoring its options with
+  ``backend.score``, batched per slot; even a 135M model always gives a well-formed answer.
 - :class:`AbstractStates` / :func:`abstract` -- distinct abstract states of a batch of raw states, their ids and
-  texts, and the reduction in distinct states.
+  texts, and the reduction in distinct states; :func:`state_views` -- the same for states of a dataset, from their
+  stored texts where there is no goal schema.
 - :class:`AbstractTextDescriber` -- the same texts computed online from a live environment, for acting.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
+from teduo_gym.datasets.transitions import TransitionDataset
+from teduo_gym.envs import GoalSchema, Slot
 from teduo_gym.llm.base import LLMBackend
 
-__all__ = [
-    "AbstractStates",
-    "AbstractTextDescriber",
-    "GoalAbstraction",
-    "Slot",
-    "UnknownLayoutError",
-    "abstract",
-    "abstraction_for",
-    "choose",
-    "register_abstraction",
-    "unique_rows",
-]
-
-
-class UnknownLayoutError(ValueError):
-    """A dataset's state layout that no goal abstraction knows."""
-
-
-@dataclass(frozen=True)
-class Slot:
-    """One constrained question about a goal, answered by choosing one of ``options``.
-
-    Attributes:
-        name: the key of the answer in a choice.
-        question: the instruction line of the prompt.
-        options: the possible answers (single words score best: no length bias).
-        examples: few-shot ``(goal, answer)`` pairs shown before the goal.
-        ask_if: ``(slot name, answers)``: ask only when an earlier slot got one of these answers, else ``default``.
-        default: the answer when the slot is not asked.
-    """
-
-    name: str
-    question: str
-    options: tuple[str, ...]
-    examples: tuple[tuple[str, str], ...] = ()
-    ask_if: tuple[str, tuple[str, ...]] | None = None
-    default: str = "none"
-
-    def prompt(self, goal: str) -> str:
-        """The few-shot prompt for ``goal``; an answer continues it after ``"Answer:"``.
-
-        Example:
-            >>> print(Slot("colour", "Which colour?", ("red", "blue"), (("go to the red ball", "red"),)).prompt("x"))
-            Which colour? Answer with one of: red, blue.
-            Goal: go to the red ball
-            Answer: red
-            Goal: x
-            Answer:
-        """
-        shots = "".join(f"Goal: {g}\nAnswer: {a}\n" for g, a in self.examples)
-        return f"{self.question} Answer with one of: {', '.join(self.options)}.\n{shots}Goal: {goal}\nAnswer:"
+__all__ = ["AbstractStates", "AbstractTextDescriber", "abstract", "choose", "state_views", "unique_rows"]
 
 
 def choose(
@@ -100,80 +52,6 @@ def choose(
         for i, best in zip(asked, scores.argmax(axis=1).tolist()):
             choices[i][slot.name] = slot.options[best]
     return choices
-
-
-class GoalAbstraction(Protocol):
-    """What an environment provides for goal-conditioned abstraction and labelling.
-
-    A *choice* maps each slot's name to its answer. States are flat uint8 vectors of the dataset's layout.
-    """
-
-    #: the questions of a choice, as :class:`Slot` or mappings of its fields.
-    slots: Sequence[Slot | Mapping[str, Any]]
-
-    def canonical_goal(self, text: str) -> str:
-        """The canonical text of a goal of the environment's grammar; raises ``UnknownGoalError`` otherwise."""
-        ...
-
-    def goal_kind(self, text: str) -> str:
-        """The kind of a canonical goal, for per-kind reports."""
-        ...
-
-    def oracle_choice(self, text: str) -> dict[str, str]:
-        """The exact choice for a canonical goal (what a perfect LLM answers)."""
-        ...
-
-    def abstract(self, states: np.ndarray, choice: Mapping[str, str]) -> np.ndarray:
-        """``(n, D)`` raw states -> ``(n, D')`` uint8 abstract states."""
-        ...
-
-    def describe(self, vectors: np.ndarray, choice: Mapping[str, str]) -> list[str]:
-        """One text per abstract state."""
-        ...
-
-    def achieved(
-        self, choice: Mapping[str, str], states: np.ndarray, actions: np.ndarray, src: np.ndarray, dst: np.ndarray
-    ) -> np.ndarray:
-        """The compiled predicate: ``(T,)`` booleans, which transitions achieve the chosen goal."""
-        ...
-
-    def features(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Network inputs of abstract states: a grid ``(n, C, W, H)`` and a vector ``(n, E)``, float32."""
-        ...
-
-
-#: State layout kind -> "module:factory" or a callable ``factory(layout: dict) -> GoalAbstraction``.
-_REGISTRY: dict[str, str | Callable[[Mapping[str, Any]], GoalAbstraction]] = {
-    "babyai-symbolic/1": "teduo_gym.envs.babyai.abstraction:from_layout",
-}
-
-
-def register_abstraction(kind: str, factory: Callable[[Mapping[str, Any]], GoalAbstraction]) -> None:
-    """Make :func:`abstraction_for` build ``factory(layout)`` for datasets whose layout has this ``kind``."""
-    _REGISTRY[kind] = factory
-
-
-def abstraction_for(layout: Mapping[str, Any], **options: Any) -> GoalAbstraction:
-    """The goal abstraction for a dataset's ``state_layout``.
-
-    Example:
-        >>> type(abstraction_for({"kind": "babyai-symbolic/1", "width": 8, "height": 8, "size": 198})).__name__
-        'BabyAIAbstraction'
-
-    Raises:
-        UnknownLayoutError: no abstraction is registered for the layout's kind.
-    """
-    kind = layout.get("kind")
-    factory = _REGISTRY.get(str(kind))
-    if factory is None:
-        raise UnknownLayoutError(
-            f"no goal abstraction for state layout {dict(layout)} (kind {kind!r}); known kinds: {sorted(_REGISTRY)}. "
-            "Register one with teduo_gym.labeling.abstraction.register_abstraction."
-        )
-    if isinstance(factory, str):
-        module, name = factory.split(":")
-        factory = getattr(importlib.import_module(module), name)
-    return factory(layout, **options)
 
 
 @dataclass
@@ -224,14 +102,15 @@ def unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first.astype(np.int64), inverse.astype(np.int64)
 
 
-def abstract(abstraction: GoalAbstraction, states: np.ndarray, choice: Mapping[str, str]) -> AbstractStates:
+def abstract(abstraction: GoalSchema, states: np.ndarray, choice: Mapping[str, str]) -> AbstractStates:
     """Abstract every state, keep the distinct ones (:func:`unique_rows`), and describe each once.
 
     Example:
-        >>> from teduo_gym.envs.babyai.abstraction import BabyAIAbstraction, choice_of_goal
-        >>> from teduo_gym.envs.babyai.state import StateLayout
+        >>> from teduo_gym.envs import knowledge_for
+        >>> schema = knowledge_for("BabyAI-GoToLocal-v0").goal_schema({"kind": "babyai-symbolic/1", "width": 8,
+        ...                                                            "height": 8, "size": 198})
         >>> states = np.zeros((4, 198), np.uint8); states[:, 0] = [1, 5, 6, 7]  # empty, key, ball, box
-        >>> a = abstract(BabyAIAbstraction(StateLayout(8, 8)), states, choice_of_goal("go to a key"))
+        >>> a = abstract(schema, states, schema.oracle_choice("go to a key"))
         >>> a.n_raw, len(a.vectors), len(set(a.ids[2:].tolist()))  # the ball and the box become one obstacle
         (4, 3, 1)
     """
@@ -240,6 +119,28 @@ def abstract(abstraction: GoalAbstraction, states: np.ndarray, choice: Mapping[s
     first, ids = unique_rows(vectors)
     vectors = vectors[first]
     return AbstractStates(vectors, ids, abstraction.describe(vectors, choice), n_raw)
+
+
+def state_views(
+    schema: GoalSchema | None, data: TransitionDataset, ids: np.ndarray, choice: Mapping[str, str]
+) -> AbstractStates:
+    """The distinct views of the states ``data.states[ids]`` for one goal: :func:`abstract` under the goal's
+    ``choice`` where the environment has a goal schema; else the distinct states with their stored texts (what a
+    judge reads without a schema).
+
+    Example:
+        >>> from teduo_gym.datasets import TransitionDataset
+        >>> d = TransitionDataset("Toy-v0", {"kind": "toy"}, np.array([[0], [1], [0]], np.uint8), ["a", "b", "a"],
+        ...                       np.array([0, 1]), np.array([0, 1]), np.array([1, 2]), np.array([0, 0]),
+        ...                       np.array([7]))
+        >>> views = state_views(None, d, d.dst, {})
+        >>> views.texts, views.ids.tolist()
+        (['a', 'b'], [1, 0])
+    """
+    if schema is not None:
+        return abstract(schema, data.states[ids], choice)
+    first, inverse = unique_rows(data.states[ids])
+    return AbstractStates(data.states[ids][first], inverse, [data.texts[int(ids[i])] for i in first], len(first))
 
 
 class AbstractTextDescriber:
@@ -253,24 +154,23 @@ class AbstractTextDescriber:
 
     Example:
         >>> from teduo_gym.envs import knowledge_for
-        >>> from teduo_gym.envs.babyai import make_babyai_env, state_layout
-        >>> env = make_babyai_env("BabyAI-GoToLocal-v0", text=False)
+        >>> knowledge = knowledge_for("BabyAI-GoToLocal-v0")
+        >>> env = knowledge.make_env()
         >>> _ = env.reset(seed=0, options={"goal": "go to the red ball"})
-        >>> abstraction = abstraction_for(state_layout(env).as_dict())
-        >>> describe = AbstractTextDescriber(abstraction, knowledge_for("BabyAI-GoToLocal-v0").symbolic_state,
-        ...                                  abstraction.oracle_choice)
+        >>> abstraction = knowledge.goal_schema(knowledge.state_layout(env))
+        >>> describe = AbstractTextDescriber(abstraction, knowledge.symbolic_state, abstraction.oracle_choice)
         >>> describe(env, None).splitlines()[0]
         'You carry nothing.'
 
     Args:
-        abstraction: the environment's abstraction (see :func:`abstraction_for`).
+        abstraction: the environment's goal schema (``knowledge_for(env_id).goal_schema(state_layout)``).
         symbolic_state: ``symbolic_state(env)``, the flat state vector the abstraction reads.
         choices: goal text -> choice, as a mapping or a function.
     """
 
     def __init__(
         self,
-        abstraction: GoalAbstraction,
+        abstraction: GoalSchema,
         symbolic_state: Callable[[Any], np.ndarray],
         choices: Mapping[str, Mapping[str, str]] | Callable[[str], Mapping[str, str]],
     ):

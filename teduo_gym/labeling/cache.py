@@ -10,7 +10,7 @@ Both live under a directory named after the LLM and the prompt, so another model
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +54,7 @@ class JudgeCache:
         table = self._table(goal)
         return [table.get(digest(t)) for t in texts]
 
-    def put(self, goal: str, texts: Sequence[str], probabilities: Sequence[float]) -> None:
+    def put(self, goal: str, texts: Sequence[str], probabilities: Iterable[float]) -> None:
         """Remember judgements (in memory until :meth:`save`)."""
         self._table(goal).update(zip((digest(t) for t in texts), map(float, probabilities)))
 

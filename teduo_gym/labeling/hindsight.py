@@ -2,7 +2,8 @@
 
 - :class:`HindsightLabeler` -- labels a :class:`~teduo_gym.datasets.TransitionDataset` for a list of goals:
 
-  - ``"judge"``: the LLM reads the goal-conditioned abstract state text and answers yes / no
+  - ``"judge"``: the LLM reads the goal-conditioned abstract state text (the dataset's stored text where the
+    environment's knowledge has no goal schema) and answers yes / no
     (:class:`~teduo_gym.labeling.judge.LLMGoalJudge`), once per distinct text of a next state per goal, batched;
     answers are cached on disk by (goal, text hash) and saved every chunk, so reruns are free and interrupted
     runs resume; "yes" means ``p(yes)`` above a fixed threshold or, by default, above ``p(yes)`` for a
@@ -13,6 +14,8 @@
     :class:`~teduo_gym.labeling.proxy.ProxyNet` trained on the abstract grids, thresholded for a target
     precision on held-out labels, then applied to every next state.
 
+  ``"compiled"`` and ``"proxy"`` need the goal schema of the dataset's environment
+  (``knowledge_for(data.env_id).goal_schema``); asking them of knowledge without one fails before any work.
   The output is a :class:`~teduo_gym.labeling.table.LabelTable` (format in ``table.py``).
 - :class:`LabelConfig` / :func:`label` -- the ``teduo label`` command: load a dataset, pick goals, label with
   each mode (goals in shards on the configured executor: this process, local processes or Ray, each shard saved
@@ -35,7 +38,8 @@ import scipy.sparse as sp
 from teduo_gym.core.digest import digest
 from teduo_gym.core.executor import ExecutorConfig, ShardFiles, run_shards
 from teduo_gym.datasets.transitions import TransitionDataset
-from teduo_gym.labeling.abstraction import GoalAbstraction, abstract, abstraction_for, choose
+from teduo_gym.envs import GoalSchema, MissingKnowledgeError, knowledge_for
+from teduo_gym.labeling.abstraction import choose, state_views
 from teduo_gym.labeling.cache import ChoiceCache, JudgeCache
 from teduo_gym.labeling.judge import JUDGE_TEMPLATE, LLMGoalJudge
 from teduo_gym.labeling.proxy import ProxyConfig, train_proxy
@@ -46,6 +50,7 @@ from teduo_gym.llm.config import LLMConfig, shared_backend
 __all__ = [
     "MODES",
     "NULL_STATE",
+    "SCHEMA_MODES",
     "CallCounter",
     "GoalLabels",
     "HindsightLabeler",
@@ -60,6 +65,8 @@ Mode = Literal["judge", "compiled", "proxy"]
 NULL_STATE = "N/A"
 #: The labelling modes.
 MODES: tuple[str, ...] = ("judge", "compiled", "proxy")
+#: The modes that need the environment's goal schema (judge reads the stored texts without one).
+SCHEMA_MODES: tuple[str, ...] = ("compiled", "proxy")
 
 
 class CallCounter:
@@ -141,8 +148,11 @@ class HindsightLabeler:
 
     # ---- per goal ---------------------------------------------------------------------------------------
 
-    def choices(self, abstraction: GoalAbstraction, goals: Sequence[str]) -> list[dict[str, str]]:
-        """The LLM's choice for each goal (cached on disk: one batch of constrained questions for new goals)."""
+    def choices(self, abstraction: GoalSchema | None, goals: Sequence[str]) -> list[dict[str, str]]:
+        """The LLM's choice for each goal (cached on disk: one batch of constrained questions for new goals); an
+        empty choice for each without a goal schema."""
+        if abstraction is None:
+            return [{} for _ in goals]
         cache = ChoiceCache(self.cache_dir / "choices", f"{self.llm.name}|{self.llm.chat}|{abstraction.slots!r}")
         missing = [g for g in dict.fromkeys(goals) if cache.get(g) is None]
         for goal, choice in zip(missing, choose(self.llm, missing, abstraction.slots) if missing else []):
@@ -166,12 +176,13 @@ class HindsightLabeler:
         return float(self.judge_texts(goal, [NULL_STATE])[0])
 
     def _label_goal(
-        self, abstraction: GoalAbstraction, data: TransitionDataset, goal: str, choice: Mapping[str, str]
+        self, abstraction: GoalSchema | None, data: TransitionDataset, goal: str, choice: Mapping[str, str]
     ) -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
         if self.mode == "compiled":
-            return abstraction.achieved(choice, data.states, data.actions, data.src, data.dst), None, {}
+            schema = self._schema(abstraction, data)
+            return schema.achieved(choice, data.states, data.actions, data.src, data.dst), None, {}
         next_ids, inverse = np.unique(data.dst, return_inverse=True)
-        views = abstract(abstraction, data.states[next_ids], choice)
+        views = state_views(abstraction, data, next_ids, choice)
         per_transition = views.ids[inverse.reshape(-1)]  # distinct abstract next state of each transition
         info: dict[str, Any] = {
             "raw_states": views.n_raw,
@@ -190,7 +201,7 @@ class HindsightLabeler:
         p_text = np.full(len(distinct), np.nan)
         p_text[asked] = self.judge_texts(goal, distinct[asked].tolist())
         labelled = np.flatnonzero(~np.isnan(p_text[text_of]))
-        grid, extra = abstraction.features(views.vectors)
+        grid, extra = self._schema(abstraction, data).features(views.vectors)
         seed = int(rng.integers(2**31))
         model = train_proxy(grid[labelled], extra[labelled], p_text[text_of[labelled]] > threshold, self.proxy, seed)
         scores = model.score(grid, extra)
@@ -201,6 +212,11 @@ class HindsightLabeler:
         }
         return scores[per_transition] >= model.threshold, scores[per_transition], info
 
+    def _schema(self, abstraction: GoalSchema | None, data: TransitionDataset) -> GoalSchema:
+        if abstraction is None:
+            raise MissingKnowledgeError(knowledge_for(data.env_id), "goal_schema", f"labelling mode {self.mode!r}")
+        return abstraction
+
     # ---- all goals --------------------------------------------------------------------------------------
 
     def label_goals(
@@ -208,10 +224,12 @@ class HindsightLabeler:
         data: TransitionDataset,
         goals: Sequence[str],
         choices: Sequence[Mapping[str, str]],
-        abstraction: GoalAbstraction,
+        abstraction: GoalSchema | None,
     ) -> list[GoalLabels]:
         """Label every transition for each goal, given the goals' abstraction choices (see :meth:`choices`); a
         goal's labels depend on that goal only, so goals can be labelled in shards anywhere."""
+        if self.mode in SCHEMA_MODES:
+            self._schema(abstraction, data)  # none: the error before any LLM call
         results = []
         for goal, choice in zip(goals, choices):
             before, start = self.llm.calls, time.perf_counter()
@@ -226,7 +244,7 @@ class HindsightLabeler:
         data: TransitionDataset,
         goals: Sequence[str],
         canonical: Sequence[str] | None = None,
-        abstraction: GoalAbstraction | None = None,
+        abstraction: GoalSchema | None = None,
     ) -> LabelTable:
         """Label every transition of ``data`` for every goal.
 
@@ -234,13 +252,16 @@ class HindsightLabeler:
             data: the transitions.
             goals: goal texts (paraphrases allowed: only the LLM reads them).
             canonical: the canonical goal of each text, for reports (default: the texts, which must then parse).
-            abstraction: the environment's abstraction (default: the one registered for ``data.state_layout``).
+            abstraction: the goal schema (default: ``knowledge_for(data.env_id).goal_schema(data.state_layout)``,
+                none for the judge where the knowledge has none).
 
         Raises:
             UnknownGoalError: a canonical goal is outside the environment's grammar (names the nearest goals).
+            MissingKnowledgeError: the mode needs a goal schema and the environment's knowledge has none.
         """
-        abstraction = abstraction or abstraction_for(data.state_layout, room_only=self.room_only)
-        canonical = [abstraction.canonical_goal(g) for g in (canonical or goals)]
+        abstraction = abstraction or goal_schema_for(data, (self.mode,), self.room_only)
+        parse = knowledge_for(data.env_id).parse_goal
+        canonical = [parse(g) for g in (canonical or goals)]
         if len(canonical) != len(goals):
             raise ValueError(f"{len(canonical)} canonical goals for {len(goals)} goals")
         choices, choice_cost = self.timed_choices(abstraction, goals)
@@ -249,7 +270,7 @@ class HindsightLabeler:
         )
 
     def timed_choices(
-        self, abstraction: GoalAbstraction, goals: Sequence[str]
+        self, abstraction: GoalSchema | None, goals: Sequence[str]
     ) -> tuple[list[dict[str, str]], tuple[int, float]]:
         """:meth:`choices`, with the LLM calls and seconds they took."""
         calls, start = self.llm.calls, time.perf_counter()
@@ -278,7 +299,9 @@ class HindsightLabeler:
             llm=self.llm.name,
             llm_calls=np.round([r.calls + share[0] for r in results]).astype(np.int64),
             seconds=np.array([r.seconds + share[1] for r in results]),
-            scores=None if self.mode == "compiled" else np.stack([r.scores for r in results]).astype(np.float16),
+            scores=None
+            if self.mode == "compiled"
+            else np.stack([np.asarray(r.scores) for r in results]).astype(np.float16),
             canonical=list(canonical),
             choices=list(choices),
             settings={
@@ -290,6 +313,30 @@ class HindsightLabeler:
                 "per_goal": [r.info for r in results],
             },
         )
+
+
+def goal_schema_for(data: TransitionDataset, modes: Sequence[str], room_only: bool = True) -> GoalSchema | None:
+    """The goal schema of ``data``'s environment for labelling in ``modes``; ``None`` where its knowledge has none
+    and only the judge runs (on the stored texts).
+
+    Example:
+        >>> from teduo_gym.datasets import TransitionDataset
+        >>> d = TransitionDataset("BabyAI-GoToLocal-v0", {"kind": "babyai-symbolic/1", "width": 8, "height": 8,
+        ...                       "size": 198}, np.zeros((1, 198), np.uint8), [""], *[np.zeros(0, int)] * 4,
+        ...                       np.zeros(0, int))
+        >>> type(goal_schema_for(d, ["compiled"])).__name__
+        'BabyAIAbstraction'
+
+    Raises:
+        MissingKnowledgeError: a mode of :data:`SCHEMA_MODES` and knowledge without ``goal_schema``, before any work.
+    """
+    knowledge = knowledge_for(data.env_id)
+    for mode in modes:
+        if mode in SCHEMA_MODES:
+            knowledge.check("goal_schema", stage=f"labelling mode {mode!r}")
+    if not knowledge.provides("goal_schema"):
+        return None
+    return knowledge.goal_schema(data.state_layout, room_only=room_only)
 
 
 @dataclass(frozen=True)
@@ -409,7 +456,8 @@ def label(config: LabelConfig) -> dict[str, Any]:
     Raises:
         DatasetError: the dataset directory is unusable.
         UnknownGoalError: a goal of ``goals_file`` is outside the grammar.
-        UnknownLayoutError: no abstraction knows the dataset's state layout.
+        UnknownEnvironmentError: no knowledge for the dataset's environment.
+        MissingKnowledgeError: a mode needs the goal schema that the environment's knowledge lacks.
     """
     from teduo_gym.datasets.storage import load_dataset, load_ground_truth
     from teduo_gym.labeling.sampled import sampled_judge_report
@@ -417,14 +465,15 @@ def label(config: LabelConfig) -> dict[str, Any]:
     if config.judge_sample and not config.report:
         raise ValueError("judge_sample only estimates accuracy for the report: add --report")
     data = load_dataset(config.dataset)
-    abstraction = abstraction_for(data.state_layout, room_only=config.room_only)
+    knowledge = knowledge_for(data.env_id)
+    abstraction = goal_schema_for(data, config.modes, config.room_only)
     truth = None
     if config.goals_file:
         goals, canonical = read_goals(config.goals_file)
     else:
         truth = load_ground_truth(config.dataset)
-        goals = canonical = sample_goals(truth.goals, config.n_goals, config.seed, abstraction.goal_kind)
-    canonical = [abstraction.canonical_goal(g) for g in canonical]  # fail before any LLM call
+        goals = canonical = sample_goals(truth.goals, config.n_goals, config.seed, knowledge.goal_kind)
+    canonical = [knowledge.parse_goal(g) for g in canonical]  # fail before any LLM call
     if config.goals_per_shard < 1:
         raise ValueError(f"goals_per_shard must be at least 1, got {config.goals_per_shard}")
     out = Path(config.out_dir)
@@ -462,7 +511,7 @@ def label(config: LabelConfig) -> dict[str, Any]:
         from teduo_gym.labeling.report import accuracy_report, write_report
 
         truth = truth or load_ground_truth(config.dataset)
-        report = accuracy_report(list(tables.values()), truth, abstraction)
+        report = accuracy_report(list(tables.values()), truth, knowledge.goal_kind)
         for key in ("kinds", "overall"):
             report[key] += sampled[key]
         write_report(report, out)
@@ -481,6 +530,6 @@ def _label_shard(
 ) -> list[GoalLabels]:
     """One shard of goals on a worker: the labeller rebuilt from the config (the backend once per process)."""
     config, mode, data, texts, choices = shared
-    abstraction = abstraction_for(data.state_layout, room_only=config.room_only)
+    abstraction = goal_schema_for(data, (mode,), config.room_only)
     labeler = config.labeler(mode)
     return labeler.label_goals(data, [texts[g] for g in goals], [choices[g] for g in goals], abstraction)

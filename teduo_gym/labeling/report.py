@@ -11,7 +11,7 @@ scores) are ``None``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,6 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from teduo_gym.datasets.transitions import GroundTruth
-from teduo_gym.labeling.abstraction import GoalAbstraction
 from teduo_gym.labeling.table import FingerprintMismatchError, LabelTable
 
 __all__ = ["accuracy_report", "markdown_table", "scores_of", "write_report"]
@@ -51,9 +50,10 @@ def scores_of(truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray | Non
 
 
 def accuracy_report(
-    tables: Sequence[LabelTable], truth: GroundTruth, abstraction: GoalAbstraction
+    tables: Sequence[LabelTable], truth: GroundTruth, goal_kind: Callable[[str], str]
 ) -> dict[str, list[dict[str, Any]]]:
-    """Compare label tables with the ground truth (the columns of their canonical goals).
+    """Compare label tables with the ground truth (the columns of their canonical goals), per goal, per kind of
+    goal (``goal_kind``: the environment's, ``knowledge_for(env_id).goal_kind``) and overall.
 
     Returns:
         ``{"goals": [...], "kinds": [...], "overall": [...]}``: one row per (table, goal), per (table, kind) and per
@@ -75,7 +75,7 @@ def accuracy_report(
         if missing:
             raise KeyError(f"goals {missing[:3]} are not in the ground truth's vocabulary ({len(truth.goals)} goals)")
         columns = truth.achieved[:, [truth.goals.index(g) for g in table.canonical]].T.tocsr()
-        kinds = [abstraction.goal_kind(g) for g in table.canonical]
+        kinds = [goal_kind(g) for g in table.canonical]
         head = {"mode": table.mode, "llm": table.llm}
         groups: dict[str, list[int]] = {}
         for i, goal in enumerate(table.goals):

@@ -5,9 +5,9 @@
   for ``class size / sample size`` transitions of its class), which gives unbiased estimates of true positives,
   false positives and false negatives, hence precision, recall, F1 and a weighted ROC-AUC.
 
-Judge mode asks one question per distinct abstract next state and goal: on the 22k-transition Synth data that is
-800 to 9,000 questions per goal, hours for 50 goals with the embedded model on 2 cores. The estimate needs
-``2 * per_class`` questions per goal at most.
+Judge mode asks one question per distinct abstract next state (stored text without a goal schema) and goal: on
+the 22k-transition Synth data that is 800 to 9,000 questions per goal, hours for 50 goals with the embedded model
+on 2 cores. The estimate needs ``2 * per_class`` questions per goal at most.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from teduo_gym.datasets.transitions import GroundTruth, TransitionDataset
-from teduo_gym.labeling.abstraction import GoalAbstraction, abstract
+from teduo_gym.envs import GoalSchema, knowledge_for
+from teduo_gym.labeling.abstraction import state_views
 from teduo_gym.labeling.hindsight import HindsightLabeler
 
 __all__ = ["sampled_judge_report"]
@@ -50,7 +51,7 @@ def sampled_judge_report(
     data: TransitionDataset,
     truth: GroundTruth,
     goals: Sequence[str],
-    abstraction: GoalAbstraction,
+    abstraction: GoalSchema | None,
     *,
     per_class: int = 25,
     seed: int = 0,
@@ -61,7 +62,7 @@ def sampled_judge_report(
         labeler: a ``judge``-mode labeler (its disk cache is used and filled).
         data, truth: the transitions and their ground truth.
         goals: canonical goal texts (columns of ``truth``).
-        abstraction: the environment's abstraction.
+        abstraction: the goal schema of ``data``'s environment, or ``None`` to judge the stored texts.
         per_class: transitions sampled per goal among those achieving it, and as many among the others.
         seed: the sampling seed.
 
@@ -70,6 +71,7 @@ def sampled_judge_report(
         with ``mode="judge (sampled)"``; ``positives`` is the weighted (estimated) count.
     """
     rng = np.random.default_rng(seed)
+    goal_kind = knowledge_for(data.env_id).goal_kind
     choices = labeler.choices(abstraction, goals)
     per_goal: list[dict[str, Any]] = []
     for goal, choice in zip(goals, choices):
@@ -79,12 +81,12 @@ def sampled_judge_report(
         picked = [rng.choice(c, size=min(per_class, len(c)), replace=False) for c in classes]
         weights = [np.full(len(p), len(c) / len(p)) if len(p) else np.zeros(0) for p, c in zip(picked, classes)]
         index = np.concatenate(picked)
-        views = abstract(abstraction, data.states[data.dst[index]], choice)
+        views = state_views(abstraction, data, data.dst[index], choice)
         p = labeler.judge_texts(goal, views.texts)[views.ids]
         per_goal.append(
             {
                 "goal": goal,
-                "kind": abstraction.goal_kind(goal),
+                "kind": goal_kind(goal),
                 "truth": column[index],
                 "pred": p > labeler.goal_threshold(goal),
                 "p": p,

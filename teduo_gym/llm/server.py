@@ -89,6 +89,7 @@ class LLMServer:
     def url(self) -> str:
         """The API root for clients, e.g. ``http://127.0.0.1:8000/v1``."""
         host, port = self._httpd.server_address[:2]
+        assert isinstance(host, str), "a bound AF_INET socket's host is a str"
         return f"http://{host}:{port}/v1"
 
     def start(self) -> LLMServer:
@@ -144,7 +145,7 @@ class LLMServer:
             echoed = [self.backend.prompt_logprobs(p, k or 0) for p in prompts] if echo and k is not None else []
         choices = []
         for i, (prompt, gen) in enumerate(zip(prompts, gens, strict=True)):
-            logprobs = None
+            logprobs: dict[str, Any] | None = None
             if k is not None:
                 offsets, start = [], len(prompt)
                 for token in gen.tokens:

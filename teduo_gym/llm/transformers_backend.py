@@ -443,13 +443,13 @@ class TransformersBackend:
             return self._candidate_cache[key]
         base = ending if cacheable else text
         prefix = self._encode(base)
-        ids: list[int] | None = []
+        single: list[int] = []
         for cand in candidates:
             whole = self._encode(base + cand)
             if len(whole) != len(prefix) + 1 or whole[: len(prefix)] != prefix:
-                ids = None
                 break
-            ids.append(whole[-1])
+            single.append(whole[-1])
+        ids = single if len(single) == len(candidates) else None
         if cacheable:
             self._candidate_cache[key] = ids
         return ids
@@ -495,7 +495,9 @@ class TransformersBackend:
             tail = torch.log_softmax(rest.logits.float(), -1).cpu()
         scores = np.empty(len(candidates))
         for i, c in enumerate(continuations):
-            picked = tail[i, torch.arange(len(c) - 1), torch.tensor(c[1:], dtype=torch.long)] if len(c) > 1 else []
+            picked: torch.Tensor | list[float] = []
+            if len(c) > 1:
+                picked = tail[i, torch.arange(len(c) - 1), torch.tensor(c[1:], dtype=torch.long)]
             scores[i] = float(head[c[0]]) + float(sum(float(v) for v in picked))
         return scores
 

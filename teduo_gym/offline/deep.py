@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from teduo_gym.labeling.abstraction import GoalAbstraction
+from teduo_gym.envs import GoalSchema
 from teduo_gym.offline.examples import GoalData
 from teduo_gym.offline.tabular import GoalMDP
 
@@ -148,7 +148,7 @@ class D3RLPYConfig:
 
 @dataclass(frozen=True)
 class FlatFeatures:
-    """An abstraction's network inputs (:meth:`~teduo_gym.labeling.GoalAbstraction.features`: grid and vector) as
+    """An abstraction's network inputs (:meth:`~teduo_gym.envs.GoalSchema.features`: grid and vector) as
     one flat row per abstract state, uint8 when they are (BabyAI's one-hot codes are), which d3rlpy stores as bytes
     and feeds the network as floats.
 
@@ -160,7 +160,7 @@ class FlatFeatures:
         ((2, 1683), dtype('uint8'))
     """
 
-    abstraction: GoalAbstraction
+    abstraction: GoalSchema
 
     def __call__(self, vectors: np.ndarray) -> np.ndarray:
         grid, extra = self.abstraction.features(vectors)

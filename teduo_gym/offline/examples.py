@@ -25,7 +25,8 @@ from teduo_gym.core.digest import digest
 from teduo_gym.core.executor import ExecutorConfig, ShardFiles, run_shards
 from teduo_gym.datasets.examples import ActionExample, ActionSequence, write_examples
 from teduo_gym.datasets.transitions import TransitionDataset
-from teduo_gym.labeling.abstraction import GoalAbstraction, abstract, abstraction_for
+from teduo_gym.envs import GoalSchema, knowledge_for
+from teduo_gym.labeling.abstraction import abstract
 from teduo_gym.labeling.table import LabelTable
 from teduo_gym.offline.distill import EmpiricalModel, greedy_rollouts
 from teduo_gym.offline.tabular import GoalMDP, TabularQ, TabularQConfig
@@ -45,7 +46,7 @@ class GoalData:
 
 
 def goal_mdps(
-    data: TransitionDataset, table: LabelTable, abstraction: GoalAbstraction, goals: Sequence[int] | None = None
+    data: TransitionDataset, table: LabelTable, abstraction: GoalSchema, goals: Sequence[int] | None = None
 ) -> list[GoalData]:
     """Abstract ``data`` with each goal's choice (from ``table.choices``) and attach the goal's labels; ``goals``
     picks rows of the table (all by default)."""
@@ -139,7 +140,7 @@ def _rollout_shard(
     """One shard of :func:`sharded_action_examples` on a worker."""
     data, table, settings = shared
     config = TabularQConfig(**settings["config"])
-    goal_data = goal_mdps(data, table, abstraction_for(data.state_layout), goals)
+    goal_data = goal_mdps(data, table, knowledge_for(data.env_id).goal_schema(data.state_layout), goals)
     return _goal_rollouts(
         goal_data, settings["action_words"], config, settings["max_steps"], settings["max_starts"], settings["seed"]
     )

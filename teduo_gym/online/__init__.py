@@ -1,9 +1,9 @@
 """Reinforcement-learning baselines trained on a TEDUO protocol's training layouts and goals.
 
 - :class:`SB3Config` (``config.py``): what to train.
-- :func:`train_sb3`, :class:`TrainingResets`, :func:`make_training_env`, :func:`make_model`, :func:`recorded_goals`
-  (``sb3.py``): Stable-Baselines3 PPO, or DQN with Hindsight Experience Replay; imported when first used, so
-  ``from teduo_gym.online import SB3Config`` stays light.
+- :func:`train_sb3`, :class:`TrainingProtocol`, :class:`TrainingResets`, :func:`make_training_env`,
+  :func:`make_model`, :func:`recorded_goals` (``sb3.py``): Stable-Baselines3 PPO, or DQN with Hindsight Experience
+  Replay; imported when first used, so ``from teduo_gym.online import SB3Config`` stays light.
 """
 
 from __future__ import annotations
@@ -13,7 +13,15 @@ from typing import Any
 
 from teduo_gym.online.config import SB3Config
 
-__all__ = ["SB3Config", "TrainingResets", "make_model", "make_training_env", "recorded_goals", "train_sb3"]
+__all__ = [
+    "SB3Config",
+    "TrainingProtocol",
+    "TrainingResets",
+    "make_model",
+    "make_training_env",
+    "recorded_goals",
+    "train_sb3",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -2,8 +2,11 @@
 
 - :class:`~teduo_gym.online.config.SB3Config` (``config.py``) -- what to train, where it writes, how often it
   checkpoints.
-- :func:`train_sb3` -- train, resume or find finished one baseline; it writes ``model.zip``, :data:`RECORD` and
-  :data:`CURVE` into its folder.
+- :func:`train_sb3` -- train, resume or find finished one baseline on a protocol; it writes ``model.zip``,
+  :data:`RECORD` and :data:`CURVE` into its folder. ``teduo baseline sb3`` runs it on a run config's protocol
+  (:func:`~teduo_gym.recipes.teduo_evaluation.train_baseline`).
+- :class:`TrainingProtocol` -- what a baseline needs of a protocol (an
+  :class:`~teduo_gym.evaluation.protocol.Protocol` has it).
 - :class:`TrainingResets` -- an environment whose every reset is a training layout with a feasible training goal.
 - :func:`make_training_env` -- a protocol's environment wrapped in :class:`TrainingResets`.
 - :func:`make_model` -- a fresh PPO, or DQN with Hindsight Experience Replay, with :data:`HYPERPARAMETERS`.
@@ -15,14 +18,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 import warnings
 from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import gymnasium as gym
 import numpy as np
@@ -33,18 +35,17 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.env_util import make_vec_env
 
+from teduo_gym.core.io import write_json, write_text
 from teduo_gym.core.records import to_jsonable, write_record
-from teduo_gym.envs.babyai import feasible_by_layout
+from teduo_gym.envs import EnvKnowledge, knowledge_for
 from teduo_gym.online.config import SB3Config
-
-if TYPE_CHECKING:
-    from teduo_gym.evaluation.protocol import Protocol
 
 __all__ = [
     "CURVE",
     "HYPERPARAMETERS",
     "RECORD",
     "SB3Config",
+    "TrainingProtocol",
     "TrainingResets",
     "make_model",
     "make_training_env",
@@ -97,6 +98,38 @@ _TORCH_THREADS = 1
 _IDENTITY = ("algo", "steps", "n_envs", "seed", "hyperparameters", "protocol_fingerprint")
 
 
+class TrainingProtocol(Protocol):
+    """What a baseline needs of an evaluation protocol (:class:`~teduo_gym.evaluation.protocol.Protocol`)."""
+
+    @property
+    def env(self) -> str:
+        """The environment id (its knowledge: :func:`~teduo_gym.envs.knowledge_for`)."""
+        ...
+
+    @property
+    def train_layouts(self) -> Sequence[int]:
+        """Reset seeds of the training layouts."""
+        ...
+
+    @property
+    def train_goals(self) -> Sequence[str]:
+        """Canonical training goals."""
+        ...
+
+    @property
+    def vocabulary(self) -> list[str]:
+        """Every goal of the protocol: the goal vocabulary of its environment."""
+        ...
+
+    def make_env(self, describer: Any = None) -> gym.Env:
+        """The evaluation environment (with the whole goal vocabulary)."""
+        ...
+
+    def fingerprint(self) -> str:
+        """A hash of everything that fixes the protocol."""
+        ...
+
+
 class TrainingResets(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """Resets only to training layouts, each with a desired goal among the training goals feasible in it.
 
@@ -107,29 +140,33 @@ class TrainingResets(gym.Wrapper, gym.utils.RecordConstructorArgs):
     environment, where other layouts and goals can be set.
 
     Example:
-        >>> from teduo_gym.envs.babyai import make_babyai_env
+        >>> from teduo_gym.envs import knowledge_for
+        >>> knowledge = knowledge_for("BabyAI-GoToLocal-v0")
         >>> goals = ["go to the red ball", "go to a key", "open a door"]
-        >>> env = TrainingResets(make_babyai_env("BabyAI-GoToLocal-v0", goals, text=False), [1, 2], goals[:2])
+        >>> env = TrainingResets(knowledge.make_env(goals), [1, 2], goals[:2], knowledge)
         >>> obs, info = env.reset(seed=0)
         >>> info["layout"] in (1, 2), info["goal"] in env.goals_by_layout[info["layout"]]
         (True, True)
 
     Args:
-        env: a BabyAI language-goal environment (:meth:`Protocol.make_env`, or ``make_babyai_env(..., text=False)``)
-            whose vocabulary holds ``goals``.
+        env: a language-goal environment (:meth:`Protocol.make_env`, or the knowledge's ``make_env``) whose
+            vocabulary holds ``goals``.
         layouts: reset seeds of the training layouts.
         goals: the training goals, canonical texts.
+        knowledge: the environment's knowledge (or its id), which tells the goals feasible in each layout.
 
     Raises:
         ValueError: no goal is feasible in any of the layouts.
     """
 
-    def __init__(self, env: gym.Env, layouts: Sequence[int], goals: Sequence[str]):
-        gym.utils.RecordConstructorArgs.__init__(self, layouts=tuple(layouts), goals=tuple(goals))
+    def __init__(self, env: gym.Env, layouts: Sequence[int], goals: Sequence[str], knowledge: EnvKnowledge | str):
+        knowledge = knowledge_for(knowledge) if isinstance(knowledge, str) else knowledge
+        gym.utils.RecordConstructorArgs.__init__(
+            self, layouts=tuple(layouts), goals=tuple(goals), knowledge=knowledge.env_id
+        )
         gym.Wrapper.__init__(self, env)
         goals = list(goals)
-        # without goals nothing is probed; with some, any goal serves the probing resets: the layout is what counts
-        feasible = feasible_by_layout(env, layouts, goals, options={"goal": goals[0]}) if goals else {}
+        feasible = knowledge.feasible_by_layout(layouts, goals)
         #: each usable training layout -> the training goals feasible in it.
         self.goals_by_layout: dict[int, tuple[str, ...]] = {k: tuple(v) for k, v in feasible.items() if v}
         if not self.goals_by_layout:
@@ -150,7 +187,7 @@ class TrainingResets(gym.Wrapper, gym.utils.RecordConstructorArgs):
         return obs, {**info, "layout": layout}
 
 
-def make_training_env(protocol: Protocol) -> TrainingResets:
+def make_training_env(protocol: TrainingProtocol) -> TrainingResets:
     """The protocol's environment (its whole goal vocabulary) resetting to its training layouts and goals only.
 
     Example:
@@ -161,7 +198,7 @@ def make_training_env(protocol: Protocol) -> TrainingResets:
         >>> env.observation_space["desired_goal"].n == len(protocol.vocabulary)
         True
     """
-    return TrainingResets(protocol.make_env(), protocol.train_layouts, protocol.train_goals)
+    return TrainingResets(protocol.make_env(), protocol.train_layouts, protocol.train_goals, protocol.env)
 
 
 def make_model(algo: str, env: Any, seed: int) -> BaseAlgorithm:
@@ -171,8 +208,8 @@ def make_model(algo: str, env: Any, seed: int) -> BaseAlgorithm:
     environment (its replay buffer is a ``HerReplayBuffer``).
 
     Example:
-        >>> from teduo_gym.envs.babyai import make_babyai_env
-        >>> make_model("ppo", make_babyai_env("BabyAI-GoToLocal-v0", text=False), seed=0).n_steps
+        >>> from teduo_gym.envs import knowledge_for
+        >>> make_model("ppo", knowledge_for("BabyAI-GoToLocal-v0").make_env(), seed=0).n_steps
         128
     """
     kwargs = dict(HYPERPARAMETERS[algo])
@@ -199,8 +236,9 @@ def recorded_goals(model_path: str | Path) -> list[str] | None:
     return None if goals is None else list(goals)
 
 
-def train_sb3(config: SB3Config, callbacks: Sequence[BaseCallback] = ()) -> Path:
-    """Train the baseline of ``config`` (or resume it, or find it finished) and return its folder.
+def train_sb3(config: SB3Config, protocol: TrainingProtocol, callbacks: Sequence[BaseCallback] = ()) -> Path:
+    """Train the baseline of ``config`` on ``protocol``'s training layouts and goals (or resume it, or find it
+    finished) in ``config.out`` and return that folder.
 
     The folder holds ``model.zip``, :data:`RECORD` and :data:`CURVE`. The record is written when training
     starts, with the config, the protocol, its fingerprint and goal vocabulary, the hyper-parameters and library
@@ -216,14 +254,19 @@ def train_sb3(config: SB3Config, callbacks: Sequence[BaseCallback] = ()) -> Path
     checkpoint start afresh and the random streams are reseeded with ``seed + steps``.
 
     Args:
-        config: what to train.
+        config: what to train, and where (``config.out``; ``config.config`` is only recorded).
+        protocol: the layouts and goals it trains on, and its environment (an
+            :class:`~teduo_gym.evaluation.protocol.Protocol`).
         callbacks: more SB3 callbacks, called at every step after the run's own.
 
     Raises:
-        ValueError: the folder holds a run of another config (other algorithm, budget, seed or protocol).
+        ValueError: no ``config.out``, or the folder holds a run of another config (other algorithm, budget, seed or
+            protocol).
         FileExistsError: the folder holds files but no run record.
     """
-    protocol, out = _protocol_and_out(config)
+    if config.out is None:
+        raise ValueError("SB3Config.out is None: give the folder the baseline writes to (--out)")
+    out = Path(config.out)
     record_config = _record_config(config, protocol, out)
     record = _existing_record(out, record_config)
     if record is not None and record["results"] is not None and (out / _MODEL).is_file():
@@ -253,16 +296,7 @@ def train_sb3(config: SB3Config, callbacks: Sequence[BaseCallback] = ()) -> Path
     return out
 
 
-def _protocol_and_out(config: SB3Config) -> tuple[Protocol, Path]:
-    from teduo_gym.evaluation.protocol import Protocol
-    from teduo_gym.recipes.teduo import RunConfig
-
-    run = RunConfig() if config.config is None else RunConfig.from_file(config.config)
-    out = config.out if config.out is not None else Path(run.out) / "baselines" / f"{config.algo}-{config.steps}"
-    return Protocol.from_run_config(run), Path(out)
-
-
-def _record_config(config: SB3Config, protocol: Protocol, out: Path) -> dict[str, Any]:
+def _record_config(config: SB3Config, protocol: TrainingProtocol, out: Path) -> dict[str, Any]:
     record = {
         **to_jsonable(config),
         "out": str(out),
@@ -305,7 +339,7 @@ def _start(config: SB3Config, env: Any, out: Path) -> tuple[BaseAlgorithm, dict[
     folder = out / _CHECKPOINTS
     done = sorted(int(p.stem) for p in folder.glob("*.json")) if folder.is_dir() else []
     if not done:
-        (out / CURVE).write_text(_HEADER)
+        write_text(out / CURVE, _HEADER)
         fresh = {"episodes": 0, "successes": [], "lengths": [], "wall_seconds": 0.0, "resumed_from": []}
         return make_model(config.algo, env, config.seed), fresh
     steps = done[-1]
@@ -318,7 +352,7 @@ def _start(config: SB3Config, env: Any, out: Path) -> tuple[BaseAlgorithm, dict[
     state = json.loads((folder / f"{steps}.json").read_text())
     state["resumed_from"].append(steps)
     rows = (out / CURVE).read_text().splitlines(keepends=True)
-    (out / CURVE).write_text("".join(rows[:1] + [r for r in rows[1:] if int(r.split(",")[0]) <= steps]))
+    write_text(out / CURVE, "".join(rows[:1] + [r for r in rows[1:] if int(r.split(",")[0]) <= steps]))
     return model, state
 
 
@@ -398,9 +432,7 @@ class _TrainingLog(BaseCallback):
             "resumed_from": self.resumed_from,
         }
         # the state file, written last and atomically, marks the checkpoint complete; then older ones go
-        tmp = folder / f"{steps}.json.tmp"
-        tmp.write_text(json.dumps(state))
-        os.replace(tmp, folder / f"{steps}.json")
+        write_json(folder / f"{steps}.json", state, indent=None)
         for path in folder.iterdir():
             if path.name.split(".")[0] != str(steps):
                 path.unlink()

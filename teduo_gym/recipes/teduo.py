@@ -13,8 +13,8 @@ on, so a rerun skips finished stages and a changed setting reruns only what depe
 5. ``evaluation-*/`` and ``results-*.json`` -- fine-tuned vs untuned LLM vs step 2's Q-tables alone (training goals
    only) vs random vs bot on the TEDUO protocol (:class:`~teduo_gym.evaluation.protocol.Protocol`: train / test
    layouts x train / test goals, test goals held out and reworded) through
-   :func:`~teduo_gym.evaluation.evaluate.evaluate_run` (one record per episode, resumable; ``teduo evaluate`` can add
-   agents to the same folder), and the results with the wall time of every stage (also kept in
+   :func:`~teduo_gym.recipes.teduo_evaluation.evaluate_run` (one record per episode, resumable; ``teduo evaluate``
+   can add agents to the same folder), and the results with the wall time of every stage (also kept in
    ``stage_times.json``).
 
 The text the LLM agents read is the goal-conditioned abstract state of step 1 (``text="abstract"``) or the
@@ -23,7 +23,6 @@ egocentric view (``text="egocentric"``, the ablation).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -33,9 +32,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from teduo_gym.agents.llm_agent import COMPACT_TEMPLATE
-from teduo_gym.core.digest import json_digest
 from teduo_gym.core.executor import ExecutorConfig
-from teduo_gym.core.stage import StageClock
+from teduo_gym.core.stage import StageClock, stage_key
+from teduo_gym.labeling.hindsight import Mode
 from teduo_gym.llm.config import LLMConfig
 
 if TYPE_CHECKING:
@@ -44,16 +43,17 @@ if TYPE_CHECKING:
 #: The stages of :func:`run`, in order (``teduo run --until STAGE`` stops after one).
 Stage = Literal["collect", "label", "examples", "finetune", "evaluate"]
 
-__all__ = ["RunConfig", "StagePaths", "finetune_config", "q_table_policies", "run", "stage_key"]
+__all__ = ["RunConfig", "StagePaths", "finetune_config", "q_table_policies", "run"]
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """TEDUO end to end on a BabyAI level (``teduo run CONFIG.json``; any field may be left out)."""
+    """TEDUO end to end on any environment with knowledge (``teduo run CONFIG.json``; any field may be left out)."""
 
     #: where every stage writes.
     out: Path = Path("runs/babyai-quick")
-    #: a BabyAI level id.
+    #: an environment id with knowledge (teduo_gym.envs.knowledge_for): registered (e.g. a BabyAI level), or the
+    #: "module:attr" of knowledge in your own file.
     env: str = "BabyAI-GoToLocal-v0"
     #: behaviour policy of the data ("random", "bot", "mixture" or an SB3 .zip).
     policy: str = "mixture"
@@ -72,7 +72,7 @@ class RunConfig:
     #: held-out test goals (reworded, naming held-out colour / type combinations).
     test_goals: int = 10
     #: labelling mode ("compiled", "judge" or "proxy").
-    label_mode: str = "compiled"
+    label_mode: Mode = "compiled"
     #: longest greedy rollout through the data when making examples.
     rollout_steps: int = 32
     #: how the fine-tuning examples are made: "rollouts" (greedy rollouts of the per-goal Q-tables through the
@@ -87,7 +87,7 @@ class RunConfig:
     #: the fine-tuned agent's prompt template.
     template: str = COMPACT_TEMPLATE
     #: "lora" or "full" fine-tuning.
-    method: str = "lora"
+    method: Literal["lora", "full"] = "lora"
     #: fine-tuning steps.
     finetune_steps: int = 100
     #: fine-tuning batch size.
@@ -119,17 +119,6 @@ class RunConfig:
 
         convert = {"llm": lambda v: LLMConfig(**v), "executor": lambda v: ExecutorConfig(**v), "out": Path}
         return read_config(cls, path, {**convert, "goal_kinds": tuple})
-
-
-def stage_key(config: RunConfig, *fields: str) -> str:
-    """An 8-character hash of the named settings: the folder suffix of a stage that depends on them.
-
-    Example:
-        >>> stage_key(RunConfig(), "env", "seed") == stage_key(RunConfig(finetune_steps=1), "env", "seed")
-        True
-    """
-    values = {f: dataclasses.asdict(config)[f] if f != "out" else None for f in fields}
-    return json_digest(values, size=4)
 
 
 _DATA = ("env", "policy", "layouts", "test_layouts", "episodes_per_layout", "max_steps", "seed")
@@ -178,11 +167,19 @@ def run(config: RunConfig, progress: bool = True, until: Stage | None = None) ->
     from teduo_gym.collection.collect import MANIFEST
     from teduo_gym.core.records import write_record
     from teduo_gym.datasets import load_dataset
-    from teduo_gym.evaluation.evaluate import PIPELINE_AGENTS, evaluate_run
+    from teduo_gym.envs import knowledge_for
     from teduo_gym.evaluation.protocol import Protocol
     from teduo_gym.finetune import finetune
-    from teduo_gym.labeling import LabelConfig, LabelTable, abstraction_for, label
+    from teduo_gym.labeling import SCHEMA_MODES, LabelConfig, LabelTable, label
+    from teduo_gym.recipes.teduo_evaluation import evaluate_run, pipeline_agents
 
+    knowledge = knowledge_for(config.env)
+    needs_schema = config.label_mode in SCHEMA_MODES or config.examples == "rollouts" or config.text == "abstract"
+    knowledge.check(
+        *(["goal_schema"] if needs_schema else []),
+        *(["describe_states"] if config.text != "abstract" else []),
+        stage=f"teduo run (label_mode {config.label_mode!r}, examples {config.examples!r}, text {config.text!r})",
+    )
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     clock = StageClock(out)
@@ -230,7 +227,7 @@ def run(config: RunConfig, progress: bool = True, until: Stage | None = None) ->
     if until == "label":
         return {"stages": clock.report()}
     table = LabelTable.load(table_path, data)
-    abstraction = abstraction_for(data.state_layout)
+    abstraction = knowledge.goal_schema(data.state_layout) if knowledge.provides("goal_schema") else None
 
     examples_path = paths.examples
     with clock.stage("examples", examples_path.name, done=examples_path.exists()):
@@ -251,7 +248,7 @@ def run(config: RunConfig, progress: bool = True, until: Stage | None = None) ->
         results = json.loads(results_path.read_text())["results"]
     else:
         with clock.stage("evaluate", results_path.name):
-            evaluation = evaluate_run(config, PIPELINE_AGENTS, out=paths.evaluation, progress=progress)
+            evaluation = evaluate_run(config, pipeline_agents(config.env), out=paths.evaluation, progress=progress)
         results = {"evaluation": evaluation, "stages": clock.report()}
         write_record(results_path, config, results)
     _print(results)
@@ -297,17 +294,18 @@ def _write_examples(
 ) -> None:
     """The fine-tuning examples (one per step), whole action sequences (``*.sequences.jsonl``) and per-goal
     statistics (``*.stats.json``); goals never reached in the data are reported there and skipped."""
-    from teduo_gym.envs.babyai.actions import ACTION_WORDS
+    from teduo_gym.envs import knowledge_for
     from teduo_gym.finetune import write_examples
     from teduo_gym.labeling.abstraction import abstract
     from teduo_gym.offline import filtered_bc_examples, sharded_action_examples
 
+    action_words = knowledge_for(config.env).action_words
     sequences = path.with_suffix(".sequences.jsonl")
     if config.examples == "rollouts":
         examples, stats = sharded_action_examples(
             data,
             table,
-            ACTION_WORDS,
+            action_words,
             max_steps=config.rollout_steps,
             seed=config.seed,
             sequences_path=sequences,
@@ -322,7 +320,7 @@ def _write_examples(
             egocentric = egocentric_states(data)
             views = [egocentric] * len(table.goals)
         examples, stats = filtered_bc_examples(
-            data, table, ACTION_WORDS, views=views, keep=config.bc_keep, sequences_path=sequences
+            data, table, action_words, views=views, keep=config.bc_keep, sequences_path=sequences
         )
     if not examples:
         raise ValueError(f"no training goal was reached in {config.out}: collect more data or choose other goals")
@@ -333,20 +331,14 @@ def _write_examples(
 
 def egocentric_states(data: Any) -> Any:
     """The dataset's distinct states as :class:`~teduo_gym.labeling.abstraction.AbstractStates` whose texts are
-    what the agent saw (:func:`~teduo_gym.envs.babyai.describe.describe_egocentric` of the 7x7 view): the
-    egocentric arm of the acting-text ablation."""
-    import gymnasium as gym
-
-    from teduo_gym.envs.babyai import QuietGeneration, describe_egocentric, restore_state
+    what the agent saw: the knowledge's default describer (BabyAI: the egocentric 7x7 view) of each stored state
+    (:meth:`~teduo_gym.envs.EnvKnowledge.describe_states`), the egocentric arm of the acting-text ablation."""
+    from teduo_gym.envs import knowledge_for
     from teduo_gym.labeling.abstraction import AbstractStates, unique_rows
 
+    knowledge = knowledge_for(data.env_id)
     first, ids = unique_rows(data.states)
-    env = QuietGeneration(gym.make(data.env_id))
-    env.reset(seed=0)
-    texts = []
-    for state in data.states[first]:
-        restore_state(env, state)
-        texts.append(describe_egocentric(None, env.unwrapped.gen_obs()))
+    texts = knowledge.describe_states(data.states[first], knowledge.default_describer)
     return AbstractStates(data.states[first], ids, texts, len(first))
 
 
@@ -359,8 +351,8 @@ def q_table_policies(config: RunConfig) -> dict[str, Any]:
         FileNotFoundError: the run's data or labels are not there yet (run ``teduo run`` first).
     """
     from teduo_gym.datasets import load_dataset
-    from teduo_gym.envs.babyai.actions import ACTION_WORDS
-    from teduo_gym.labeling import LabelTable, abstraction_for
+    from teduo_gym.envs import knowledge_for
+    from teduo_gym.labeling import LabelTable
     from teduo_gym.offline import QTable, TabularPolicy, TabularQ, goal_mdps
 
     paths = StagePaths.of(config)
@@ -371,13 +363,17 @@ def q_table_policies(config: RunConfig) -> dict[str, Any]:
         )
     data = load_dataset(paths.data)
     table = LabelTable.load(paths.labels, data)
-    abstraction = abstraction_for(data.state_layout)
+    knowledge = knowledge_for(config.env)
 
-    goals = goal_mdps(data, table, abstraction)
-    reached = [g for g in goals if g.mdp.rewards.any()]
-    fitted = TabularQ(n_actions=len(ACTION_WORDS)).fit([g.mdp for g in reached])
-    policies = {g.goal: TabularPolicy(q, g.vectors) for g, q in zip(reached, fitted)}
-    n, width = len(ACTION_WORDS), goals[0].vectors.shape[1]
+    goals = goal_mdps(data, table, knowledge.goal_schema(data.state_layout))
+    vectors = [g.vectors for g in goals if g.vectors is not None]
+    if len(vectors) != len(goals) or not goals:
+        raise ValueError(f"the Q-table agent needs abstract state vectors of every training goal of {paths.labels}")
+    reached = [(g, v) for g, v in zip(goals, vectors) if g.mdp.rewards.any()]
+    n = len(knowledge.action_words)
+    fitted = TabularQ(n_actions=n).fit([g.mdp for g, _ in reached])
+    policies = {g.goal: TabularPolicy(q, v) for (g, v), q in zip(reached, fitted)}
+    width = vectors[0].shape[1]
     empty = TabularPolicy(QTable(np.zeros((0, n), np.float32), np.zeros((0, n), bool)), np.zeros((0, width), np.uint8))
     return {g.goal: policies.get(g.goal, empty) for g in goals}
 

@@ -17,7 +17,7 @@ from typing import Literal
 
 import numpy as np
 
-from teduo_gym.core.io import atomic_write
+from teduo_gym.core.io import write_json
 
 __all__ = ["BufferEntry", "InstructionBuffer"]
 
@@ -176,7 +176,7 @@ class InstructionBuffer:
             "rng": self.rng.bit_generator.state,
             "entries": [asdict(e) for e in self.entries.values()],
         }
-        atomic_write(Path(path), lambda p: p.write_text(json.dumps(data, indent=1)))
+        write_json(path, data, indent=1)
 
     @classmethod
     def load(cls, path: str | Path) -> InstructionBuffer:

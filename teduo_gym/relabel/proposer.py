@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from teduo_gym.core.digest import digest
-from teduo_gym.core.io import atomic_write
+from teduo_gym.core.io import write_text
 from teduo_gym.llm.base import LLMBackend, LLMResponseError
 from teduo_gym.relabel.trajectory import Trajectory
 
@@ -191,7 +191,7 @@ class AnswerCache:
 
     def put(self, prompt: str, answer: str) -> None:
         """Store an answer atomically."""
-        atomic_write(self._path(prompt), lambda p: p.write_text(answer))
+        write_text(self._path(prompt), answer)
 
 
 class InstructionProposer:
@@ -267,9 +267,9 @@ class InstructionProposer:
                 )
             )
             self.generated += len(todo)
-            for prompt, answer in fresh.items():
+            for prompt, text in fresh.items():
                 if self.cache:
-                    self.cache.put(prompt, answer)
+                    self.cache.put(prompt, text)
             answers = [fresh[p] if a is None else a for p, a in zip(prompts, answers)]
         proposals = []
         for i, answer in zip(order, answers):

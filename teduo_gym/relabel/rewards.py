@@ -75,7 +75,7 @@ def achievement_rewards(trajectory: Trajectory, achievements: Sequence[str]) -> 
     names = trajectory.achievement_names
     if any(a not in names for a in achievements):
         return None
-    done = np.asarray(trajectory.achievements, bool)[:, [names.index(a) for a in achievements]].all(axis=1)
+    done = np.asarray(np.asarray(trajectory.achievements, bool)[:, [names.index(a) for a in achievements]].all(axis=1))
     return done & ~np.concatenate([[False], done[:-1]])
 
 

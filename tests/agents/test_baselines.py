@@ -3,9 +3,9 @@ import pytest
 from gymnasium import spaces
 from stable_baselines3 import PPO
 
-from teduo_gym.envs.babyai.bot import BabyAIBotAgent
 from teduo_gym.agents import RandomAgent, SB3Agent
 from teduo_gym.envs.babyai import make_babyai_env
+from teduo_gym.envs.babyai.bot import BabyAIBotAgent
 from teduo_gym.evaluation import run_episodes
 
 

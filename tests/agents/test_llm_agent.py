@@ -1,9 +1,11 @@
+import gymnasium as gym
 import numpy as np
 import pytest
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.evaluation import evaluate_policy
 
-from teduo_gym.agents import AGENT_CONFIG_FILE, LLMAgent
+from teduo_gym.agents import AGENT_CONFIG_FILE, COMPACT_TEMPLATE, LLMAgent
+from teduo_gym.envs import UnknownEnvironmentError, knowledge_for
 from teduo_gym.envs.babyai import make_babyai_env
 from teduo_gym.envs.babyai.actions import ACTION_WORDS
 from teduo_gym.envs.babyai.describe import describe_egocentric
@@ -72,6 +74,23 @@ def test_save_and_from_pretrained_round_trip(agent, tmp_path):
     assert loaded.config == agent.config
     goals, states = ["open the blue door"], ["a closed blue door 1 step forward"]
     np.testing.assert_allclose(loaded.action_logprobs(goals, states), agent.action_logprobs(goals, states), atol=1e-4)
+    # the saved words may be given again (not a TypeError), never other ones; the template may be replaced
+    again = LLMAgent.from_pretrained(tmp_path / "agent", action_words=ACTION_WORDS, template=COMPACT_TEMPLATE, seed=1)
+    assert again.config.action_words == ACTION_WORDS and again.config.template == COMPACT_TEMPLATE
+    with pytest.raises(ValueError, match="differ from the"):
+        LLMAgent.from_pretrained(tmp_path / "agent", action_words=ACTION_WORDS[::-1])
+    (tmp_path / "agent" / AGENT_CONFIG_FILE).unlink()  # a plain Hugging Face directory
+    plain = LLMAgent.from_pretrained(tmp_path / "agent", action_words=ACTION_WORDS[:3], template=COMPACT_TEMPLATE)
+    assert plain.config.action_words == ACTION_WORDS[:3] and plain.config.template == COMPACT_TEMPLATE
+
+
+def test_for_env_takes_the_knowledge_of_any_environment(embedded_backend):
+    lake = gym.make("FrozenLake-v1")
+    with pytest.raises(UnknownEnvironmentError, match="FrozenLake-v1.*LLMAgent.for_env\\(env, knowledge=...\\)"):
+        LLMAgent.for_env(lake, embedded_backend, goals=["reach cell 15"])
+    agent = LLMAgent.for_env(lake, embedded_backend, knowledge="tests.evaluation.lake:Lake", goals=["reach cell 15"])
+    assert agent.config.action_words == ("left", "down", "right", "up")
+    assert agent.describer is knowledge_for("tests.evaluation.lake:Lake").describers["cell"]
 
 
 def test_from_pretrained_names_what_is_missing(tmp_path):

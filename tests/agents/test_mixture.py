@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from gymnasium import spaces
 
-from teduo_gym.envs.babyai.bot import BabyAIBotAgent
 from teduo_gym.agents.baselines import EpsilonMixtureAgent, RandomAgent
 from teduo_gym.envs.babyai import make_babyai_env
+from teduo_gym.envs.babyai.bot import BabyAIBotAgent
 from teduo_gym.evaluation import run_episodes
 
 

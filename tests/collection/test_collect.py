@@ -14,6 +14,7 @@ from stable_baselines3 import PPO
 
 from teduo_gym.collection import CollectConfig, collect
 from teduo_gym.datasets import load_dataset, load_ground_truth
+from teduo_gym.envs import MissingKnowledgeError, UnknownEnvironmentError
 from teduo_gym.envs.babyai import (
     BabyAIGoal,
     ObjectRef,
@@ -24,8 +25,7 @@ from teduo_gym.envs.babyai import (
     parse_goal,
 )
 from teduo_gym.envs.babyai.state import StateLayout, split_states, symbolic_state
-
-from tests.datasets.conftest import ENV, tiny_config
+from tests.datasets.conftest import ENV, LINE_ENV, tiny_config
 
 DESCRIBABLE = ("ball", "box", "key", "door")
 collect_mod = importlib.import_module("teduo_gym.collection.collect")  # the module, not the function
@@ -220,7 +220,35 @@ def test_config_is_checked():
     for bad in (dict(epsilon=1.5), dict(layouts=0), dict(describer="poetry"), dict(policy="greedy")):
         with pytest.raises(ValueError):
             CollectConfig(**bad)
+    with pytest.raises(ValueError, match=r"describer must be one of \['egocentric', 'full', 'full_grid'\]"):
+        CollectConfig(env=ENV, describer="poetry")
+    with pytest.raises(UnknownEnvironmentError, match="no teduo-gym knowledge for 'Nowhere-v0'; registered: BabyAI-"):
+        CollectConfig(env="Nowhere-v0")
     assert CollectConfig().shards == 8 and CollectConfig().env == "BabyAI-Synth-v0"
+    assert CollectConfig().describer_name() == "full" and CollectConfig(describer="egocentric").describer_name() == (
+        "egocentric"
+    )
+
+
+def test_a_knowledge_without_expert_collects_with_the_random_policy(line_data):
+    data, truth = load_dataset(line_data, env_id=LINE_ENV), load_ground_truth(line_data)
+    manifest = json.loads((line_data / "manifest.json").read_text())
+    assert manifest["state_layout"] == {"kind": f"{LINE_ENV}/symbolic", "size": 1}
+    assert manifest["config"]["describer"] == "position" and data.n_episodes == 6
+    assert data.texts[0] == f"You are in cell {int(data.states[0, 0])}."
+    # the ground truth is the line world's detector: goal i is achieved in cell i
+    cells = data.states[data.dst, 0]
+    assert (truth.achieved.toarray() == (cells[:, None] == np.arange(5))).all()
+    assert minari.MinariDataset(line_data / "minari").action_space == gym.spaces.Discrete(2)
+
+
+def test_an_expert_policy_of_a_knowledge_without_expert_fails_before_any_work(tmp_path):
+    for policy in ("mixture", "bot"):
+        with pytest.raises(
+            MissingKnowledgeError, match=f"has no 'expert_policy', which collection with policy '{policy}'"
+        ):
+            tiny_config(tmp_path / policy, env=LINE_ENV, policy=policy)
+        assert not (tmp_path / policy).exists()
 
 
 def test_sb3_policy_collects_and_rejects_other_observation_spaces(tmp_path):

@@ -178,11 +178,11 @@ def test_collect_label_offline_rl_and_evaluate_on_ray_equal_local(cluster, tmp_p
     from teduo_gym.collection import CollectConfig, collect
     from teduo_gym.datasets import load_dataset
     from teduo_gym.envs.babyai.actions import ACTION_WORDS
-    from teduo_gym.evaluation.evaluate import evaluate_run
     from teduo_gym.evaluation.protocol import Protocol
     from teduo_gym.labeling import LabelConfig, LabelTable, label
     from teduo_gym.offline import sharded_action_examples
     from teduo_gym.recipes.teduo import RunConfig
+    from teduo_gym.recipes.teduo_evaluation import evaluate_run
 
     run = RunConfig(
         out=tmp_path / "run", layouts=3, test_layouts=2, train_goals=4, test_goals=2, eval_episodes=2, max_steps=12

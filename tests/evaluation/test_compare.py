@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from teduo_gym.core.records import write_record
 from teduo_gym.envs.babyai.goals import GOAL_KINDS
 from teduo_gym.evaluation.compare import CompareConfig, compare
 from teduo_gym.evaluation.metrics import summarize
@@ -19,7 +20,6 @@ from teduo_gym.evaluation.plots import DPI, FIGURE_SIZES
 from teduo_gym.evaluation.protocol import SETTINGS
 from teduo_gym.evaluation.report import markdown_table
 from teduo_gym.evaluation.rollout import EpisodeResult
-from teduo_gym.core.records import write_record
 
 TRAIN_GOALS = {
     "go to the red ball": "go to",

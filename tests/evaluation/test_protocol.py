@@ -1,15 +1,18 @@
 """The TEDUO protocol on real minigrid: the layouts a run collects on, feasible goals, a fixed episode list."""
 
 import dataclasses
+from types import SimpleNamespace
 
 import pytest
 
 from teduo_gym.collection import CollectConfig, collect
 from teduo_gym.datasets import load_dataset
-from teduo_gym.envs import UnknownEnvironmentError
+from teduo_gym.envs import EnvKnowledge, UnknownEnvironmentError
 from teduo_gym.envs.babyai import feasible_goals, parse_goal
 from teduo_gym.evaluation.protocol import SETTINGS, Protocol
 from teduo_gym.recipes.teduo import RunConfig
+
+from .lake import LAKE
 
 CONFIG = RunConfig(layouts=4, test_layouts=3, train_goals=12, test_goals=6, eval_episodes=5, max_steps=24)
 
@@ -68,3 +71,41 @@ def test_same_config_same_episodes_and_fingerprint(protocol):
 def test_an_unknown_level_is_named():
     with pytest.raises(UnknownEnvironmentError, match="BabyAI-GoToLocal-v0"):
         Protocol.from_run_config(dataclasses.replace(CONFIG, env="BabyAI-GoToLokal-v0"))
+
+
+def test_fingerprint_is_the_blake2b_of_the_sorted_json_protocol(protocol):
+    import hashlib
+    import json
+
+    blob = json.dumps(dataclasses.asdict(protocol), sort_keys=True).encode()  # how fingerprints were always made
+    assert protocol.fingerprint() == hashlib.blake2b(blob, digest_size=8).hexdigest()
+
+
+def test_episodes_of_a_babyai_config_are_those_of_the_bare_level(protocol):
+    """BabyAI finds feasible goals on the bare level; the generic way (its own environment) finds the same."""
+    knowledge = protocol.knowledge
+    for layouts, goals in (
+        (protocol.train_layouts, protocol.train_goals),
+        (protocol.test_layouts, protocol.test_goals),
+    ):
+        canonical = [protocol.canonical(g) for g in goals]
+        generic = EnvKnowledge.feasible_by_layout(knowledge, layouts, goals, canonical)
+        assert knowledge.feasible_by_layout(layouts, goals, canonical) == generic
+
+
+def test_protocol_on_an_environment_that_is_not_built_in():
+    run = SimpleNamespace(env=LAKE, goal_kinds=("reach", "leave"), train_goals=6, test_goals=4, layouts=2,
+                          test_layouts=1, max_steps=10, eval_episodes=5, seed=0)  # fmt: skip
+    protocol = Protocol.from_run_config(run)
+    knowledge = protocol.knowledge
+    specs = protocol.episode_specs()
+    assert {e.setting for e in specs} == set(SETTINGS) and len(specs) == 4 * 5
+    assert {e.kind for e in specs} <= {"reach", "leave"}
+    holes = {5, 7, 11, 12}  # FrozenLake's 4x4 map
+    assert not any(e.kind == "reach" and int(protocol.canonical(e.goal).split()[-1]) in holes for e in specs)
+    assert all(e.goal.startswith(("get to", "step off")) for e in specs if e.setting.endswith("test goals"))
+    env = protocol.make_env(knowledge.describers["cell"])
+    test = next(e for e in specs if e.setting.endswith("test goals"))
+    obs, info = env.reset(seed=test.layout_seed, options={"goal": test.goal})
+    assert info["goal"] == test.goal and obs["text"] == "you stand on cell 0"
+    assert env.get_wrapper_attr("_max_episode_steps") == 10  # the protocol's step cap

@@ -1,9 +1,9 @@
 import numpy as np
 
-from teduo_gym.envs.babyai.bot import BabyAIBotAgent
 from teduo_gym.agents import RandomAgent
 from teduo_gym.envs.babyai import make_babyai_env
 from teduo_gym.envs.babyai.actions import ACTION_WORDS, state_key
+from teduo_gym.envs.babyai.bot import BabyAIBotAgent
 from teduo_gym.evaluation import run_episodes, summarize
 
 

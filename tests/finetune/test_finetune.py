@@ -1,13 +1,15 @@
-"""Fine-tuning the real embedded SmolLM2 on tiny data (LoRA and full), resume, and bad input."""
+"""Fine-tuning the real embedded SmolLM2 on tiny data (LoRA and full), the action words it saves, resume, and bad
+input."""
 
 import json
 
 import numpy as np
 import pytest
 
-from teduo_gym.agents import LLMAgent
+from teduo_gym.agents import COMPACT_TEMPLATE, LLMAgent
 from teduo_gym.envs.babyai.actions import ACTION_WORDS
 from teduo_gym.finetune import FinetuneConfig, finetune, read_examples, tokenize_example
+from teduo_gym.finetune.train import action_words
 
 from .conftest import GOAL
 
@@ -16,6 +18,8 @@ STATE = "target: 2 forward, 1 left"
 
 def config(data, out, **kwargs):
     settings = {"batch_size": 4, "max_steps": 3, "save_steps": 1, "progress": False, **kwargs}
+    if not {"env", "action_words", "free_text"} & set(kwargs):
+        settings["env"] = "BabyAI-GoToLocal-v0"
     return FinetuneConfig(data=data, out=out, **settings)
 
 
@@ -31,11 +35,15 @@ def test_loss_is_on_the_action_token_only(embedded_backend):
 
 def test_lora_training_raises_the_taught_action_and_loads_as_an_agent(data, tmp_path, embedded_backend):
     before = LLMAgent(embedded_backend, ACTION_WORDS).action_logprobs([GOAL], [STATE])[0]
-    out = finetune(config(data, tmp_path / "agent"))
-    assert (out / "adapter_config.json").is_file() and (out / "teduo_agent.json").is_file()
-    after = LLMAgent.from_pretrained(out).action_logprobs([GOAL], [STATE])[0]
+    out = finetune(config(data, tmp_path / "agent", action_words=ACTION_WORDS))  # no env: the words given, in order
+    assert (out / "adapter_config.json").is_file()
+    saved = json.loads((out / "teduo_agent.json").read_text())["action_words"]
+    assert saved == list(ACTION_WORDS) != sorted(ACTION_WORDS)  # action i is word i, never the words sorted
+    after = LLMAgent.from_pretrained(out, action_words=ACTION_WORDS).action_logprobs([GOAL], [STATE])[0]
     left = ACTION_WORDS.index("left")
     assert after[left] > before[left]
+    with pytest.raises(ValueError, match=r"differ from the \['left', 'right', 'forward'"):
+        LLMAgent.from_pretrained(out, action_words=sorted(ACTION_WORDS))
     record = json.loads((out / "finetune.json").read_text())
     assert record["config"]["method"] == "lora" and record["results"]["trainable_parameters"] > 0
 
@@ -49,11 +57,28 @@ def test_rerun_resumes_from_the_last_checkpoint_and_refuses_another_run(data, tm
         finetune(config(data, out, method="full"))
 
 
-def test_full_fine_tuning_saves_a_whole_model(data, tmp_path):
-    out = finetune(config(data, tmp_path / "full", method="full", max_steps=1))
+def test_full_fine_tuning_on_free_text_actions_saves_a_whole_model(data, tmp_path):
+    out = finetune(
+        config(data, tmp_path / "full", method="full", max_steps=1, free_text=True, template=COMPACT_TEMPLATE)
+    )
     assert (out / "config.json").is_file() and not (out / "adapter_config.json").exists()
-    logp = LLMAgent.from_pretrained(out).action_logprobs([GOAL], [STATE])
+    assert json.loads((out / "teduo_agent.json").read_text())["action_words"] == []
+    with pytest.raises(ValueError, match="free-text actions"):
+        LLMAgent.from_pretrained(out)
+    logp = LLMAgent.from_pretrained(out, action_words=ACTION_WORDS).action_logprobs([GOAL], [STATE])
     assert np.isfinite(logp).all()
+
+
+def test_the_action_words_come_from_the_environment_or_are_given_in_order(data, tmp_path):
+    assert action_words(config(data, tmp_path)) == ACTION_WORDS
+    assert action_words(config(data, tmp_path, env="tests.evaluation.lake:Lake")) == ("left", "down", "right", "up")
+    assert action_words(config(data, tmp_path, action_words=("up", "down"))) == ("up", "down")
+    assert action_words(config(data, tmp_path, free_text=True)) == ()
+    for wrong in ({"env": None}, {"env": "BabyAI-GoToLocal-v0", "action_words": ("a",)}):
+        with pytest.raises(ValueError, match="needs exactly one of env"):
+            finetune(FinetuneConfig(data, tmp_path / "agent", **wrong))
+    with pytest.raises(ValueError, match=r"template without \{actions\}"):
+        finetune(config(data, tmp_path / "agent", free_text=True))
 
 
 def test_bad_examples_are_named(tmp_path):

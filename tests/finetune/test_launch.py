@@ -13,7 +13,7 @@ from teduo_gym.agents import LLMAgent
 from teduo_gym.finetune import read_examples
 from teduo_gym.finetune.__main__ import main
 
-TINY = ["--max-steps", "4", "--save-steps", "2", "--max-length", "64", "--no-progress"]
+TINY = ["--env", "BabyAI-GoToLocal-v0", "--max-steps", "4", "--save-steps", "2", "--max-length", "64", "--no-progress"]
 
 
 def test_help_lists_the_config_flags(capsys):

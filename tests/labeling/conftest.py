@@ -71,3 +71,6 @@ def babyai_data() -> tuple[TransitionDataset, GroundTruth]:
 def tiny_data() -> tuple[TransitionDataset, GroundTruth]:
     """~100 transitions: 6 GoToLocal episodes on 2 layouts (for the modes that ask the LLM about every state)."""
     return rollout_dataset(6, 2, seed=0)
+
+
+from tests.datasets.conftest import line_data  # noqa: E402, F401  (the line world's collection, no goal schema)

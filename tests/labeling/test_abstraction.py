@@ -3,6 +3,7 @@ import minigrid  # noqa: F401
 import numpy as np
 import pytest
 
+from teduo_gym.envs import MissingKnowledgeError, UnknownEnvironmentError, knowledge_for
 from teduo_gym.envs.babyai.abstraction import (
     GOAL_SLOTS,
     NO_COLOR,
@@ -14,12 +15,13 @@ from teduo_gym.envs.babyai.abstraction import (
 )
 from teduo_gym.envs.babyai.goals import ObjectRef
 from teduo_gym.envs.babyai.state import split_states, state_layout, symbolic_state
-from teduo_gym.labeling import UnknownLayoutError, abstract, abstraction_for, choose
+from teduo_gym.labeling import abstract, choose, state_views
+from tests.datasets.conftest import LINE_ENV
 
 
 def test_choice_is_applied_cell_by_cell(babyai_data):
     data, _ = babyai_data
-    a = abstraction_for(data.state_layout)
+    a = knowledge_for(data.env_id).goal_schema(data.state_layout)
     raw_grids, _, _ = split_states(data.states, a.layout)
     out = a.abstract(data.states, choice_of_goal("go to the red ball"))
     grids, poses, _ = split_states(out, a.layout)
@@ -33,7 +35,7 @@ def test_choice_is_applied_cell_by_cell(babyai_data):
 
 def test_abstraction_reduces_distinct_states(babyai_data):
     data, _ = babyai_data
-    a = abstraction_for(data.state_layout)
+    a = knowledge_for(data.env_id).goal_schema(data.state_layout)
     for goal in ("go to the red ball", "open the blue door"):
         views = abstract(a, data.states, choice_of_goal(goal))
         assert len(views.vectors) <= views.n_raw and len(set(views.texts)) < 0.7 * views.n_raw, goal
@@ -79,8 +81,21 @@ def test_the_embedded_llm_chooses_the_goal_features(embedded_backend):
     assert refs_of(choice_of_goal("put a key next to the blue ball"))[1] == ObjectRef("ball", "blue")
 
 
-def test_unknown_layout_is_a_clear_error():
-    with pytest.raises(UnknownLayoutError, match="no goal abstraction"):
-        abstraction_for({"kind": "craftax/1"})
+def test_the_goal_schema_comes_from_the_knowledge_or_a_clear_error():
+    with pytest.raises(UnknownEnvironmentError, match="no teduo-gym knowledge for 'Craftax-v9'"):
+        knowledge_for("Craftax-v9")
     with pytest.raises(ValueError, match="inconsistent"):
-        abstraction_for({"kind": "babyai-symbolic/1", "width": 8, "height": 8, "size": 10})
+        knowledge_for("BabyAI-GoToLocal-v0").goal_schema(
+            {"kind": "babyai-symbolic/1", "width": 8, "height": 8, "size": 10}
+        )
+    with pytest.raises(MissingKnowledgeError, match="has no 'goal_schema'"):
+        knowledge_for(LINE_ENV).goal_schema({"kind": "line", "size": 1})
+
+
+def test_without_a_goal_schema_the_views_are_the_stored_texts(line_data):
+    from teduo_gym.datasets import load_dataset
+
+    data = load_dataset(line_data)
+    views = state_views(None, data, data.dst, {})
+    assert len(views.vectors) == len(set(data.states[data.dst, 0].tolist())) == views.n_raw
+    assert [views.texts[i] for i in views.ids] == [data.texts[i] for i in data.dst]

@@ -7,7 +7,7 @@ from teduo_gym.collection import CollectConfig, collect
 from teduo_gym.datasets import load_dataset, load_ground_truth
 from teduo_gym.envs import knowledge_for
 from teduo_gym.envs.babyai import enumerate_goals, make_babyai_env
-from teduo_gym.labeling import LabelTable, abstraction_for
+from teduo_gym.labeling import LabelTable
 from teduo_gym.labeling.abstraction import AbstractTextDescriber
 from teduo_gym.offline import goal_mdps
 from teduo_gym.wrappers import TextObservationWrapper
@@ -20,7 +20,7 @@ def test_online_text_equals_the_training_text_of_each_replayed_state(tmp_path):
     data, truth = load_dataset(collect(config, False)), load_ground_truth(config.out)
     goal = "go to the purple box"  # not achieved in these episodes: the replay runs to the end
     assert not truth.column(goal).any()
-    abstraction = abstraction_for(data.state_layout)
+    abstraction = knowledge_for(data.env_id).goal_schema(data.state_layout)
     table = LabelTable(
         [goal],
         truth.achieved[:, [truth.goals.index(goal)]].T.tocsr(),
@@ -44,7 +44,7 @@ def test_online_text_equals_the_training_text_of_each_replayed_state(tmp_path):
 def test_a_goal_without_a_choice_is_named():
     env = make_babyai_env(ENV, text=False)
     env.reset(seed=0, options={"goal": "go to the red ball"})
-    abstraction = abstraction_for({"kind": "babyai-symbolic/1", "width": 8, "height": 8, "size": 198})
+    abstraction = knowledge_for(ENV).goal_schema({"kind": "babyai-symbolic/1", "width": 8, "height": 8, "size": 198})
     describer = AbstractTextDescriber(abstraction, knowledge_for(ENV).symbolic_state, {})
     with pytest.raises(KeyError, match="no abstraction choice for goal 'go to the red ball'"):
         describer(env, None)

@@ -1,19 +1,23 @@
+import re
+
 import numpy as np
 import pytest
 
 from teduo_gym.datasets.storage import load_dataset
+from teduo_gym.envs import MissingKnowledgeError, knowledge_for
 from teduo_gym.envs.babyai.abstraction import choice_of_goal
 from teduo_gym.labeling import (
     FingerprintMismatchError,
     HindsightLabeler,
     LabelConfig,
     LabelTable,
-    abstraction_for,
     accuracy_report,
+    hindsight,
     label,
 )
 from teduo_gym.labeling.report import scores_of
 from teduo_gym.wrappers import UnknownGoalError
+from tests.datasets.conftest import LINE_ENV
 
 GOALS = ["go to the red ball", "pick up a key"]
 
@@ -37,7 +41,7 @@ def test_compiled_predicates_equal_the_ground_truth(babyai_data):
     except two documented quirks of the verifier (it keeps an object's position after it was picked up until the
     next drop, and a toggled box vanishes but its position stays), which only "go to" goals see."""
     data, truth = babyai_data
-    a = abstraction_for(data.state_layout)
+    a = knowledge_for(data.env_id).goal_schema(data.state_layout)
     pred = np.stack(
         [a.achieved(a.oracle_choice(g), data.states, data.actions, data.src, data.dst) for g in truth.goals]
     )
@@ -56,7 +60,7 @@ def test_compiled_mode_with_the_embedded_llm(babyai_data, embedded_backend, tmp_
     table = HindsightLabeler(counting, "compiled", cache_dir=tmp_path).label(data, goals)
     assert table.choices == [choice_of_goal(g) for g in goals]
     assert counting.prompts == 3 * len(goals) and table.llm_calls.sum() == counting.prompts
-    overall = accuracy_report([table], truth, abstraction_for(data.state_layout))["overall"][0]
+    overall = accuracy_report([table], truth, knowledge_for(data.env_id).goal_kind)["overall"][0]
     assert overall["f1"] >= 0.95, overall
     path = table.save(tmp_path / "labels")
     again = LabelTable.load(path, data)
@@ -75,7 +79,7 @@ def test_judge_labels_are_cached_on_disk(tiny_data, embedded_backend, tmp_path):
     again = HindsightLabeler(second, "judge", cache_dir=tmp_path).label(data, ["pick up a key"])
     assert second.prompts == 0
     np.testing.assert_array_equal(again.scores, table.scores)
-    report = accuracy_report([table], truth, abstraction_for(data.state_layout))["overall"][0]
+    report = accuracy_report([table], truth, knowledge_for(data.env_id).goal_kind)["overall"][0]
     assert report["roc_auc"] is not None and report["llm_calls"] == first.prompts
 
 
@@ -145,3 +149,52 @@ def test_teduo_label_writes_tables_and_the_report(embedded_backend, tmp_path):
     assert table.goals == ["go to a key", "open a door"]
     assert {r["kind"] for r in out["report"]["kinds"]} == {"go to", "open"}
     assert (tmp_path / "out" / "report.md").read_text().startswith("# Hindsight labelling accuracy")
+
+
+class CellJudge:
+    """A fake LLM that answers yes exactly when the state text names the goal's cell (and no to "N/A")."""
+
+    name, chat = "cell-judge", False
+
+    def __init__(self):
+        self.prompts = 0
+
+    def score(self, prompts, candidates):
+        self.prompts += len(prompts)
+        rows = []
+        for p in prompts:
+            cell = re.search(r"reach cell (\d)", p)
+            yes = cell is not None and f"in cell {cell.group(1)}." in p
+            rows.append([0.0, -5.0] if yes else [-5.0, 0.0])
+        return np.array(rows)
+
+
+def test_the_judge_reads_the_stored_texts_of_knowledge_without_a_goal_schema(line_data, tmp_path, monkeypatch):
+    judge = CellJudge()
+    monkeypatch.setattr(hindsight, "shared_backend", lambda llm: judge)
+    config = LabelConfig(
+        dataset=str(line_data),
+        n_goals=5,
+        modes=("judge",),
+        cache_dir=str(tmp_path / "c"),
+        out_dir=str(tmp_path / "o"),
+        report=True,
+    )
+    result = label(config)
+    overall = result["report"]["overall"][0]
+    assert overall["f1"] == 1.0 and overall["positives"] > 0 and judge.prompts > 0
+    assert [k["kind"] for k in result["report"]["kinds"]] == ["goal"]
+
+
+def test_modes_that_need_a_goal_schema_fail_before_any_llm_call(line_data, tmp_path, monkeypatch):
+    judge = CellJudge()
+    monkeypatch.setattr(hindsight, "shared_backend", lambda llm: judge)
+    for mode in ("compiled", "proxy"):
+        config = LabelConfig(dataset=str(line_data), modes=("judge", mode), out_dir=str(tmp_path / mode))
+        with pytest.raises(MissingKnowledgeError, match=f"has no 'goal_schema', which labelling mode '{mode}' needs"):
+            label(config)
+        data = load_dataset(line_data)
+        with pytest.raises(MissingKnowledgeError, match="goal_schema"):
+            HindsightLabeler(judge, mode, cache_dir=tmp_path).label(data, ["reach cell 1"])
+    assert judge.prompts == 0 and not (tmp_path / "compiled").exists()
+    assert knowledge_for(LINE_ENV).provides("goal_schema") is False

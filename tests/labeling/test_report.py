@@ -5,8 +5,7 @@ import pytest
 import scipy.sparse as sp
 
 from teduo_gym.datasets import GroundTruth
-from teduo_gym.envs.babyai.abstraction import BabyAIAbstraction
-from teduo_gym.envs.babyai.state import StateLayout
+from teduo_gym.envs import knowledge_for
 from teduo_gym.labeling import FingerprintMismatchError, LabelTable, accuracy_report, choose_threshold, write_report
 
 GOALS = ["go to a key", "pick up the red ball", "open a door"]
@@ -38,7 +37,7 @@ def tiny_case():
 
 def test_report_matches_a_hand_computation(tmp_path):
     table, truth = tiny_case()
-    report = accuracy_report([table], truth, BabyAIAbstraction(StateLayout(8, 8)))
+    report = accuracy_report([table], truth, knowledge_for("BabyAI-GoToLocal-v0").goal_kind)
     goto, pickup = report["goals"]
     assert (goto["tp"], goto["fp"], goto["fn"]) == (2, 1, 1)
     assert goto["precision"] == pytest.approx(2 / 3) and goto["recall"] == pytest.approx(2 / 3)
@@ -60,7 +59,7 @@ def test_report_refuses_labels_of_other_data():
     table, truth = tiny_case()
     truth.fingerprint = "other"
     with pytest.raises(FingerprintMismatchError):
-        accuracy_report([table], truth, BabyAIAbstraction(StateLayout(8, 8)))
+        accuracy_report([table], truth, knowledge_for("BabyAI-GoToLocal-v0").goal_kind)
 
 
 def test_threshold_reaches_the_precision_target_or_the_best_f1():

@@ -1,16 +1,17 @@
 import pytest
 
+from teduo_gym.envs import knowledge_for
 from teduo_gym.labeling import HindsightLabeler, accuracy_report
-from teduo_gym.labeling.abstraction import abstraction_for
 from teduo_gym.labeling.sampled import sampled_judge_report
 
 
 def test_a_sample_of_everything_equals_the_full_judge_report(tiny_data, embedded_backend, tmp_path):
     data, truth = tiny_data
     goals = ["pick up a key"]
-    abstraction = abstraction_for(data.state_layout)
+    knowledge = knowledge_for(data.env_id)
+    abstraction = knowledge.goal_schema(data.state_layout)
     labeler = HindsightLabeler(embedded_backend, "judge", cache_dir=tmp_path)
-    full = accuracy_report([labeler.label(data, goals)], truth, abstraction)["overall"][0]
+    full = accuracy_report([labeler.label(data, goals)], truth, knowledge.goal_kind)["overall"][0]
     sampled = sampled_judge_report(labeler, data, truth, goals, abstraction, per_class=len(data))["overall"][0]
     for key in ("precision", "recall", "f1"):
         assert sampled[key] == pytest.approx(full[key]), key
@@ -23,7 +24,9 @@ def test_a_small_sample_is_weighted_back_to_the_class_sizes(tiny_data, embedded_
     data, truth = tiny_data
     goals = ["pick up a key"]
     labeler = HindsightLabeler(embedded_backend, "judge", cache_dir=tmp_path)
-    report = sampled_judge_report(labeler, data, truth, goals, abstraction_for(data.state_layout), per_class=3)
+    report = sampled_judge_report(
+        labeler, data, truth, goals, knowledge_for(data.env_id).goal_schema(data.state_layout), per_class=3
+    )
     row = report["overall"][0]
     assert row["sampled"] <= 6 and row["positives"] == pytest.approx(truth.column(goals[0]).sum())
     assert 0 < row["llm_calls"] <= 3 + 1 + 6

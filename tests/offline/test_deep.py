@@ -14,7 +14,7 @@ from teduo_gym.datasets import load_dataset
 from teduo_gym.envs import knowledge_for
 from teduo_gym.envs.babyai import make_babyai_env
 from teduo_gym.evaluation import run_episodes
-from teduo_gym.labeling import LabelTable, abstraction_for
+from teduo_gym.labeling import LabelTable
 from teduo_gym.labeling.abstraction import AbstractTextDescriber
 from teduo_gym.offline import TabularQ, goal_mdps
 from teduo_gym.offline.deep import (
@@ -40,7 +40,7 @@ def labelled(tmp_path_factory):
         env=ENV, policy="mixture", layouts=4, episodes_per_layout=15, max_steps=MAX_STEPS, test_layouts=0, out=out
     )
     data = load_dataset(collect(config, False))
-    abstraction = abstraction_for(data.state_layout)
+    abstraction = knowledge_for(data.env_id).goal_schema(data.state_layout)
     choices = [abstraction.oracle_choice(g) for g in GOALS]
     labels = np.stack([abstraction.achieved(c, data.states, data.actions, data.src, data.dst) for c in choices])
     table = LabelTable(GOALS, sp.csr_matrix(labels), data.fingerprint(), "compiled", choices=choices)

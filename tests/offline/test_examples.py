@@ -7,8 +7,9 @@ import pytest
 
 from teduo_gym.collection import CollectConfig, collect
 from teduo_gym.datasets import load_dataset, load_ground_truth
+from teduo_gym.envs import knowledge_for
 from teduo_gym.envs.babyai.actions import ACTION_WORDS
-from teduo_gym.labeling import LabelTable, abstraction_for
+from teduo_gym.labeling import LabelTable
 from teduo_gym.offline.examples import action_examples, goal_mdps
 
 
@@ -19,7 +20,7 @@ def labelled(tmp_path_factory):
     data, truth = load_dataset(out), load_ground_truth(out)
     counts = np.asarray(truth.achieved.sum(axis=0)).ravel()
     goals = [truth.goals[i] for i in np.argsort(-counts)[:3]] + ["put the red ball next to the blue box"]
-    abstraction = abstraction_for(data.state_layout)
+    abstraction = knowledge_for(data.env_id).goal_schema(data.state_layout)
     labels = truth.achieved[:, [truth.goals.index(g) for g in goals]].T.tocsr()
     table = LabelTable(
         goals, labels, data.fingerprint(), "ground truth", choices=[abstraction.oracle_choice(g) for g in goals]

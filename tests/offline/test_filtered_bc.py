@@ -9,11 +9,12 @@ import scipy.sparse as sp
 
 from teduo_gym.collection import CollectConfig, collect
 from teduo_gym.datasets import TransitionDataset, load_dataset, load_ground_truth
+from teduo_gym.envs import knowledge_for
 from teduo_gym.envs.babyai import enumerate_goals, make_babyai_env
 from teduo_gym.envs.babyai.actions import ACTION_WORDS
 from teduo_gym.envs.babyai.state import symbolic_state
 from teduo_gym.finetune import ActionSequence, read_examples
-from teduo_gym.labeling import LabelTable, abstraction_for
+from teduo_gym.labeling import LabelTable
 from teduo_gym.labeling.abstraction import AbstractStates, abstract, unique_rows
 from teduo_gym.labeling.table import FingerprintMismatchError
 from teduo_gym.offline.filtered_bc import (
@@ -281,7 +282,7 @@ def real(tmp_path_factory):
     goals = [g for g in by_count if g.startswith("go to")][:2]
     goals += [next(g for g in by_count if g.startswith(kind)) for kind in ("pick up", "put")]
     goals += ["put the red ball next to the blue box"]
-    abstraction = abstraction_for(data.state_layout)
+    abstraction = knowledge_for(data.env_id).goal_schema(data.state_layout)
     choices = [abstraction.oracle_choice(g) for g in goals]
     labels = np.array([abstraction.achieved(c, data.states, data.actions, data.src, data.dst) for c in choices])
     table = LabelTable(goals, sp.csr_matrix(labels), data.fingerprint(), "compiled", choices=choices)

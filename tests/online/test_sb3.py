@@ -2,7 +2,6 @@
 
 import csv
 import json
-import re
 import shutil
 import warnings
 from collections import Counter
@@ -17,10 +16,10 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 from teduo_gym.agents import SB3Agent
-from teduo_gym.online import SB3Config, make_training_env, train_sb3
 from teduo_gym.envs.babyai import QuietGeneration, describe_egocentric, feasible_goals
 from teduo_gym.evaluation import run_episodes
 from teduo_gym.evaluation.protocol import Protocol
+from teduo_gym.online import SB3Config, make_training_env, train_sb3
 from teduo_gym.recipes.teduo import RunConfig
 
 SMALL = {"layouts": 5, "test_layouts": 2, "train_goals": 8, "test_goals": 4, "max_steps": 32, "eval_episodes": 4}
@@ -85,20 +84,20 @@ def ppo_config(run_config, root):
 
 
 @pytest.fixture(scope="module")
-def ppo_run(ppo_config):
-    return train_sb3(ppo_config)
+def ppo_run(ppo_config, protocol):
+    return train_sb3(ppo_config, protocol)
 
 
 @pytest.fixture(scope="module")
-def dqn_run(run_config, root):
+def dqn_run(run_config, root, protocol):
     """DQN + HER, crashed after its checkpoint at 1000 steps, then rerun to its budget of 1500."""
     out = root / "dqn"
     config = SB3Config(config=run_config, algo="dqn", steps=1500, checkpoint_every=500, out=out, progress=False)
     with pytest.raises(Crash):
-        train_sb3(config, [CrashAt(1200)])
+        train_sb3(config, protocol, [CrashAt(1200)])
     checkpoint = sorted(p.name for p in (config.out / "checkpoints").iterdir())
     spy = Spy()
-    train_sb3(config, [spy])
+    train_sb3(config, protocol, [spy])
     return config.out, checkpoint, spy
 
 
@@ -171,24 +170,24 @@ def test_ppo_run_writes_model_record_and_learning_curve(ppo_run, ppo_config, pro
     assert 1 <= results["mean_length"] <= protocol.max_steps and results["wall_seconds"] > 0
 
 
-def test_finished_run_is_not_retrained(ppo_run, ppo_config):
+def test_finished_run_is_not_retrained(ppo_run, ppo_config, protocol):
     before = (ppo_run / "model.zip").stat().st_mtime_ns
     spy = Spy()
-    assert train_sb3(ppo_config, [spy]) == ppo_run
+    assert train_sb3(ppo_config, protocol, [spy]) == ppo_run
     assert spy.start is None and (ppo_run / "model.zip").stat().st_mtime_ns == before
 
 
-def test_same_config_and_seed_give_the_same_numbers(ppo_run, ppo_config, root):
-    again = train_sb3(replace(ppo_config, out=root / "ppo-again"))
+def test_same_config_and_seed_give_the_same_numbers(ppo_run, ppo_config, root, protocol):
+    again = train_sb3(replace(ppo_config, out=root / "ppo-again"), protocol)
     assert (again / "learning_curve.csv").read_text() == (ppo_run / "learning_curve.csv").read_text()
     a, b = (PPO.load(out / "model.zip", device="cpu").policy.state_dict() for out in (ppo_run, again))
     assert all(np.array_equal(a[k], b[k]) for k in a)
 
 
-def test_interrupted_run_resumes_from_its_latest_checkpoint(ppo_run, ppo_config, root):
+def test_interrupted_run_resumes_from_its_latest_checkpoint(ppo_run, ppo_config, root, protocol):
     config = replace(ppo_config, out=root / "ppo-crashed")
     with pytest.raises(Crash):
-        train_sb3(config, [CrashAt(600)])
+        train_sb3(config, protocol, [CrashAt(600)])
     # checkpoints at rollout starts (every 2 x 128 steps) 256 and 512; only the latest is kept
     assert sorted(p.name for p in (config.out / "checkpoints").iterdir()) == ["512.json", "512.zip"]
     assert json.loads((config.out / "sb3.json").read_text())["results"] is None
@@ -198,7 +197,7 @@ def test_interrupted_run_resumes_from_its_latest_checkpoint(ppo_run, ppo_config,
     shutil.copytree(config.out, copy)
 
     spy = Spy()
-    train_sb3(config, [spy])
+    train_sb3(config, protocol, [spy])
     assert (spy.start, spy.taken) == (512, 1024 - 512)  # continued, not restarted
     results = json.loads((config.out / "sb3.json").read_text())["results"]
     assert results["steps_done"] == 1024 and results["resumed_from"] == [512]
@@ -210,7 +209,7 @@ def test_interrupted_run_resumes_from_its_latest_checkpoint(ppo_run, ppo_config,
     assert rows[: len(before)] == before  # up to the checkpoint, what the uninterrupted run logged
     assert int(rows[len(before)]["episodes"]) >= int(before[-1]["episodes"])  # the episode count goes on
 
-    train_sb3(replace(config, out=copy))  # resuming from the same checkpoint gives the same numbers
+    train_sb3(replace(config, out=copy), protocol)  # resuming from the same checkpoint gives the same numbers
     assert (copy / "learning_curve.csv").read_text() == (config.out / "learning_curve.csv").read_text()
 
 
@@ -227,18 +226,14 @@ def test_dqn_her_checkpoints_its_replay_buffer_and_resumes(dqn_run):
     assert [int(r["steps"]) for r in read_curve(out)][-1] == 1500
 
 
-def test_out_folder_of_another_config_is_an_error(ppo_run, ppo_config, root, run_config):
+def test_out_folder_of_another_config_is_an_error(ppo_run, ppo_config, root, protocol):
     with pytest.raises(ValueError, match=r"algo 'ppo' there, 'dqn' here.*Pass another --out, or delete"):
-        train_sb3(replace(ppo_config, algo="dqn"))
+        train_sb3(replace(ppo_config, algo="dqn"), protocol)
     other = write_run_config(root / "other.json", seed=1)
     with pytest.raises(ValueError, match="protocol_fingerprint"):
-        train_sb3(replace(ppo_config, config=other))
-    # the default folder is <RunConfig.out>/baselines/<algo>-<steps>
-    default = root / "run" / "baselines" / "ppo-7"
-    default.mkdir(parents=True)
-    (default / "notes.txt").write_text("mine")
-    with pytest.raises(FileExistsError, match=re.escape(f"{default} holds files but no sb3.json")):
-        train_sb3(SB3Config(config=run_config, steps=7, progress=False))
+        train_sb3(replace(ppo_config, config=other), Protocol.from_run_config(RunConfig.from_file(other)))
+    with pytest.raises(ValueError, match=r"SB3Config.out is None"):
+        train_sb3(replace(ppo_config, out=None), protocol)
 
 
 @pytest.mark.parametrize("algo", ["ppo", "dqn"])

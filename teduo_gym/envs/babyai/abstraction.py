@@ -7,7 +7,7 @@
 - :func:`describe_abstract` -- a compact text per abstract state.
 - :func:`achieved` -- the compiled predicate: which transitions achieve the chosen goal.
 - :func:`proxy_features` -- abstract states as one-hot grids for a proxy network.
-- :class:`BabyAIAbstraction` -- all of the above behind :class:`teduo_gym.labeling.abstraction.GoalAbstraction`.
+- :class:`BabyAIAbstraction` -- all of the above behind :class:`teduo_gym.envs.GoalSchema`.
 
 Abstract state vectors have the layout of :func:`~teduo_gym.envs.babyai.state.symbolic_state`
 (``grid W*H*3 | x, y, dir | carried 3``), with these cell codes:
@@ -74,7 +74,7 @@ def _slot(name: str, question: str, options: tuple[str, ...], examples: Any, **k
     return {"name": name, "question": question, "options": options, "examples": tuple(examples), **kw}
 
 
-#: The questions that turn a BabyAI goal text into a choice (fields of :class:`teduo_gym.labeling.abstraction.Slot`;
+#: The questions that turn a BabyAI goal text into a choice (fields of :class:`teduo_gym.envs.Slot`;
 #: envs/ does not import labeling/); the target slots are asked for "put" goals only.
 GOAL_SLOTS: tuple[dict[str, Any], ...] = (
     _slot(
@@ -389,7 +389,7 @@ def proxy_features(vectors: np.ndarray, layout: StateLayout) -> tuple[np.ndarray
 
 @dataclass(frozen=True)
 class BabyAIAbstraction:
-    """BabyAI's :class:`~teduo_gym.labeling.abstraction.GoalAbstraction` for one grid size.
+    """BabyAI's :class:`~teduo_gym.envs.GoalSchema` for one grid size.
 
     Example:
         >>> a = BabyAIAbstraction(StateLayout(8, 8))

@@ -47,13 +47,14 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from minigrid.core.constants import COLOR_NAMES
-from minigrid.core.roomgrid import RoomGrid
+from minigrid.core.roomgrid import Room, RoomGrid
 from minigrid.core.world_object import WorldObj
 from minigrid.envs.babyai.core.roomgrid_level import RoomGridLevel
 from minigrid.envs.babyai.core.verifier import (
     AfterInstr,
     BeforeInstr,
     GoToInstr,
+    Instr,
     ObjDesc,
     OpenInstr,
     PickupInstr,
@@ -153,11 +154,13 @@ class BalrogLevel(RoomGridLevel):
         **kwargs: passed to ``RoomGridLevel`` (``max_steps`` fixes the time limit, ``render_mode``...).
     """
 
+    instrs: Instr
+
     def __init__(self, task: str, room_size: int = 8, num_dists: int = 8, **kwargs: Any):
         balrog_env_id(task)
         self.task = task
         self.num_dists = num_dists
-        self.locked_room = None
+        self.locked_room: Room | None = None
         super().__init__(room_size=room_size, num_rows=1, num_cols=2 if task == "open" else 1, **kwargs)
 
     def gen_mission(self) -> None:
@@ -304,7 +307,8 @@ def _mission_texts(task: str) -> tuple[str, ...]:
 
 def _exact_mission(env: gym.Env, goals: Sequence[str], rng: np.random.Generator) -> int:
     """The vocabulary index of the level's mission text, word for word."""
-    mission = env.unwrapped.mission
+    level: Any = env.unwrapped  # a BabyAI level
+    mission: str = level.mission
     if mission not in goals:
         raise UnknownGoalError(mission, goals, where="the BALROG task's missions")
     return list(goals).index(mission)

@@ -94,7 +94,7 @@ class BabyAIBotAgent:
         return (actions[0] if n is None else actions), state
 
     def _act(self, i: int, start: bool) -> int:
-        env = self.envs[i].unwrapped
+        env: Any = self.envs[i].unwrapped  # a minigrid level
         taken, self._taken[i] = self._taken[i], None
         if start or self._bots[i] is None:
             self._bots[i], self._overridden[i], taken = self._bot_class(env), False, None

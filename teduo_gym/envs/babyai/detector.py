@@ -80,11 +80,12 @@ class BabyAIGoalDetector(GoalDetector):
         self._vocab: tuple[str, ...] | None = None
 
     # -- vocabulary tables (once per vocabulary)
-    def _set_vocabulary(self, goals: Sequence[str]) -> None:
-        goals = tuple(goals)
-        if goals == self._vocab:
-            return
-        parsed = parse_vocabulary(goals, self.aliases)
+    def _set_vocabulary(self, goals: Sequence[str]) -> tuple[str, ...]:
+        """Build the goal tables for ``goals`` unless they are the current vocabulary; returns the vocabulary."""
+        vocab = tuple(goals)
+        if vocab == self._vocab:
+            return vocab
+        parsed = parse_vocabulary(vocab, self.aliases)
         by_kind: dict[str, dict[ObjectRef, list[int]]] = {"go to": {}, "pick up": {}, "open": {}}
         put: dict[tuple[ObjectRef, ObjectRef], list[int]] = {}
         for i, g in enumerate(parsed):
@@ -92,11 +93,12 @@ class BabyAIGoalDetector(GoalDetector):
                 by_kind[g.kind].setdefault(g.object, []).append(i)
             else:
                 put.setdefault((g.object, g.target), []).append(i)
-        self._vocab, self._parsed = goals, parsed
+        self._vocab, self._parsed = vocab, parsed
         self._by_kind = by_kind
         self._put = {k: np.asarray(v, dtype=np.intp) for k, v in put.items()}
         self._put_move = {m for m, _ in put}
         self._put_fixed = {f for _, f in put}
+        return vocab
 
     # -- episode
     def reset(self, env: gym.Env, observation: Any, goals: Sequence[str], desired: int) -> Any:
@@ -106,11 +108,11 @@ class BabyAIGoalDetector(GoalDetector):
             the observation, with its ``"mission"`` (if it has one, possibly nested under ``"observation"``)
             replaced by the desired goal's text.
         """
-        self._set_vocabulary(goals)
-        level = env.unwrapped
+        vocab = self._set_vocabulary(goals)
+        level: Any = env.unwrapped  # a minigrid RoomGrid level
         if not hasattr(level, "instrs"):
             raise TypeError(f"{type(level).__name__} is not a BabyAI level (it has no `instrs`)")
-        text = self._vocab[desired]  # type: ignore[index]
+        text = vocab[desired]
         instr = goal_to_instr(self._parsed[desired])
         level.instrs = instr
         instr.reset_verifier(level)
@@ -167,7 +169,7 @@ class BabyAIGoalDetector(GoalDetector):
         hit = np.zeros(len(self._vocab), dtype=bool)
         if action is None:
             return hit[goal_ids]
-        level = env.unwrapped
+        level: Any = env.unwrapped  # a minigrid level
         a = int(action)
         carrying = level.carrying
         pre, self._pre_carrying = self._pre_carrying, carrying
@@ -226,7 +228,8 @@ def mission_goal_sampler(
     Raises:
         UnknownGoalError: the mission is outside the grammar or not in the vocabulary.
     """
-    mission = env.unwrapped.mission
+    level: Any = env.unwrapped  # a minigrid level
+    mission: str = level.mission
     try:
         wanted = parse_goal(mission)
     except UnknownGoalError as error:
@@ -263,8 +266,9 @@ def feasible_goal_sampler(
     """
     ok = feasible_goals(env, parse_vocabulary(goals, aliases))
     if ok.size == 0:
+        level: Any = env.unwrapped  # a minigrid level
         raise ValueError(
-            f"none of the {len(goals)} goals is feasible in this layout (mission {env.unwrapped.mission!r}); "
+            f"none of the {len(goals)} goals is feasible in this layout (mission {level.mission!r}); "
             "use a larger goal vocabulary"
         )
     return int(ok[rng.integers(ok.size)])

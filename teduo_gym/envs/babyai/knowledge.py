@@ -6,20 +6,21 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
 
-from teduo_gym.envs.babyai import DESCRIBERS, make_babyai_env
+from teduo_gym.envs.babyai import DESCRIBERS, QuietGeneration, make_babyai_env
 from teduo_gym.envs.babyai.abstraction import BabyAIAbstraction, from_layout
 from teduo_gym.envs.babyai.actions import ACTION_WORDS, state_key
+from teduo_gym.envs.babyai.balrog import BALROG_ACTIONS, BALROG_TASKS, BALROG_TEMPLATE, make_balrog_env
 from teduo_gym.envs.babyai.bot import BabyAIBotAgent
-from teduo_gym.envs.babyai.goals import GOAL_KINDS, enumerate_goals, feasible_goals, parse_goal
+from teduo_gym.envs.babyai.goals import GOAL_KINDS, enumerate_goals, feasible_by_layout, feasible_goals, parse_goal
 from teduo_gym.envs.babyai.layouts import layout_seeds
 from teduo_gym.envs.babyai.paraphrase import make_goal_split, paraphrase
-from teduo_gym.envs.babyai.state import BabyAIStateTracker, state_layout, symbolic_state
-from teduo_gym.envs.knowledge import EnvKnowledge, GoalSplit, LayoutSplit, StateTracker
+from teduo_gym.envs.babyai.state import BabyAIStateTracker, restore_state, state_layout, symbolic_state
+from teduo_gym.envs.knowledge import Benchmark, EnvKnowledge, GoalSplit, KnowledgeError, LayoutSplit, StateTracker
 
 __all__ = ["BabyAIKnowledge"]
 
@@ -32,12 +33,13 @@ class BabyAIKnowledge(EnvKnowledge):
     Example:
         >>> k = BabyAIKnowledge("BabyAI-GoToLocal-v0")
         >>> k.goal_kinds, len(k.goals(["go to"])), k.provides("expert_policy")
-        (('go to', 'pick up', 'open', 'put next to'), 42, True)
+        (('go to', 'pick up', 'open', 'put next to'), 28, True)
     """
 
     action_words = ACTION_WORDS
     describers = DESCRIBERS
     default_describer = "egocentric"
+    dataset_describer = "full"
     goal_kinds = tuple(GOAL_KINDS)
 
     def __init__(self, env_id: str = "BabyAI-GoToLocal-v0"):
@@ -53,7 +55,7 @@ class BabyAIKnowledge(EnvKnowledge):
         max_steps: int | None = None,
     ) -> gym.Env:
         """:func:`~teduo_gym.envs.babyai.make_babyai_env` without text (every goal of the grammar by default)."""
-        extra = {} if max_steps is None else {"max_steps": max_steps}
+        extra: dict[str, Any] = {} if max_steps is None else {"max_steps": max_steps}
         vocabulary = self.goals() if goals is None else list(goals)
         return make_babyai_env(
             self.env_id, goals=vocabulary, text=False, aliases=aliases, goal_sampler=goal_sampler, **extra
@@ -87,6 +89,16 @@ class BabyAIKnowledge(EnvKnowledge):
         """Goals whose objects exist in the layout (:func:`~teduo_gym.envs.babyai.feasible_goals`)."""
         return feasible_goals(env.unwrapped, goals)
 
+    def feasible_by_layout(
+        self, layouts: Sequence[int], goals: Sequence[str], canonical: Sequence[str] | None = None
+    ) -> dict[int, list[str]]:
+        """:func:`~teduo_gym.envs.babyai.feasible_by_layout` on the bare level (no goal wrapper to reset)."""
+        probe = QuietGeneration(gym.make(self.env_id))
+        try:
+            return feasible_by_layout(probe, layouts, goals, canonical)
+        finally:
+            probe.close()
+
     def symbolic_state(self, env: gym.Env) -> np.ndarray:
         """:func:`~teduo_gym.envs.babyai.symbolic_state`: grid encoding, pose, carried object."""
         return symbolic_state(env)
@@ -103,10 +115,39 @@ class BabyAIKnowledge(EnvKnowledge):
         """:class:`~teduo_gym.envs.babyai.state.BabyAIStateTracker` (re-encodes only the front cell)."""
         return BabyAIStateTracker(env)
 
+    def describe_states(self, states: np.ndarray, describer: str) -> list[str]:
+        """Each state restored into the level (:func:`~teduo_gym.envs.babyai.restore_state`) and described from
+        the agent's observation there, e.g. ``"egocentric"``: the 7x7 view the agent saw.
+
+        Example:
+            >>> k = BabyAIKnowledge("BabyAI-GoToLocal-v0")
+            >>> env = k.make_env(); _ = env.reset(seed=0)
+            >>> k.describe_states(k.symbolic_state(env)[None], "egocentric")[0].splitlines()[0]
+            'a yellow key 1 step left and 1 step forward'
+        """
+        if describer not in self.describers:
+            raise KnowledgeError(f"{describer!r} is not a describer of {self.env_id}: one of {sorted(self.describers)}")
+        describe = self.describers[describer]
+        env = QuietGeneration(gym.make(self.env_id))
+        env.reset(seed=0)
+        texts = []
+        for state in states:
+            restore_state(env, state)
+            texts.append(describe(env, cast(Any, env.unwrapped).gen_obs()))
+        env.close()
+        return texts
+
     def goal_schema(self, layout: Mapping[str, Any], **options: Any) -> BabyAIAbstraction:
         """:class:`~teduo_gym.envs.babyai.abstraction.BabyAIAbstraction` for the layout (``room_only`` option)."""
         return from_layout(layout, **options)
 
-    def expert_policy(self, env: gym.Env) -> BabyAIBotAgent:
-        """minigrid's BabyAI bot following ``env``'s goal."""
-        return BabyAIBotAgent([env])
+    def expert_policy(self, env: gym.Env | Sequence[gym.Env]) -> BabyAIBotAgent:
+        """minigrid's BabyAI bot following ``env``'s goal (each environment's, for a sequence)."""
+        return BabyAIBotAgent([env] if isinstance(env, gym.Env) else env)
+
+    def benchmark(self, name: str) -> Benchmark:
+        """``"balrog"``: BALROG's five BabyAI tasks with its text, action names and prompt
+        (:mod:`teduo_gym.envs.babyai.balrog`)."""
+        if name != "balrog":
+            raise KnowledgeError(f"BabyAI has no benchmark {name!r}: it has 'balrog'")
+        return Benchmark("balrog", BALROG_TASKS, make_balrog_env, BALROG_ACTIONS, BALROG_TEMPLATE)

@@ -137,12 +137,12 @@ class BabyAIStateTracker(StateTracker):
 
     def before_step(self) -> None:
         """Remember the cell in front of the agent: the only cell an action can change."""
-        u = self.env.unwrapped
+        u: Any = self.env.unwrapped  # a minigrid level
         self._front = (int(u.front_pos[0]), int(u.front_pos[1]))
 
     def after_step(self) -> np.ndarray:
         """The state after the step: the front cell re-encoded, pose and carried object rewritten."""
-        u = self.env.unwrapped
+        u: Any = self.env.unwrapped  # a minigrid level
         assert self._front is not None, "before_step() must be called before each step"
         x, y = self._front
         if 0 <= x < u.width and 0 <= y < u.height:

@@ -6,23 +6,28 @@ Needs the ``craftax`` extra (``pip install teduo-gym[craftax]``: JAX and Craftax
 - :class:`CraftaxVectorEnv` / :class:`CraftaxVectorConfig` -- a batch stepped and reset inside JAX, numpy out
   (``gym.make_vec(ENV_ID, num_envs=64, vectorization_mode="vector_entry_point")``).
 - ``describe.py`` -- :func:`describe_state`, :data:`ACTION_WORDS`.
-- ``achievements.py`` -- :data:`ACHIEVEMENTS`, :func:`achievement_unlocked`, :class:`CraftaxAchievementDetector`.
+- ``achievements.py`` -- :data:`ACHIEVEMENTS`, :data:`PARAPHRASES`, :func:`achievement_unlocked`,
+  :class:`CraftaxAchievementDetector`.
+- ``state.py`` -- :func:`symbolic_state` (a world as the uint8 vector a dataset stores), :func:`decode_state`.
+- ``knowledge.py`` -- :class:`~teduo_gym.envs.craftax.knowledge.CraftaxKnowledge`, Craftax behind the
+  environment-knowledge protocol (``teduo_gym.envs.knowledge_for(ENV_ID)``).
 - ``compilation_cache.py`` -- JAX's persistent compilation cache (on by default; ``TEDUO_JAX_CACHE=0`` turns it off).
 - :func:`make_craftax_env` -- the env with language goals (the achievements) and, optionally, text.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import gymnasium as gym
 import numpy as np
 
+from teduo_gym.core.digest import digest
 from teduo_gym.envs.craftax.achievements import (
     ACHIEVEMENT_GOALS,
     ACHIEVEMENTS,
+    PARAPHRASES,
     CraftaxAchievementDetector,
     achievement_index,
     achievement_unlocked,
@@ -32,6 +37,7 @@ from teduo_gym.envs.craftax.compilation_cache import CACHE_ENV_VAR, compilation_
 from teduo_gym.envs.craftax.describe import ACTION_WORDS, describe_env, describe_state, offset_text
 from teduo_gym.envs.craftax.dynamics import NUM_ACTIONS, OBSERVATION_SIZE
 from teduo_gym.envs.craftax.env import CraftaxEnv
+from teduo_gym.envs.craftax.state import STATE_KIND, decode_state, state_fields, symbolic_state
 from teduo_gym.envs.craftax.vector import (
     BatchMemoryError,
     CraftaxVectorConfig,
@@ -51,6 +57,8 @@ __all__ = [
     "ENV_ID",
     "NUM_ACTIONS",
     "OBSERVATION_SIZE",
+    "PARAPHRASES",
+    "STATE_KIND",
     "BatchMemoryError",
     "CraftaxAchievementDetector",
     "CraftaxEnv",
@@ -61,12 +69,15 @@ __all__ = [
     "achievement_unlocked",
     "available_memory",
     "compilation_cache_dir",
+    "decode_state",
     "describe_env",
     "describe_state",
     "enable_compilation_cache",
     "make_craftax_env",
     "offset_text",
+    "state_fields",
     "state_key",
+    "symbolic_state",
     "unlocked_names",
 ]
 
@@ -89,11 +100,17 @@ def state_key(env: gym.Env) -> Hashable:
     """What an action can change: the player's position, direction and inventory, and the map.
 
     Creatures, vitals and the clock are left out: they change whatever the player does.
+
+    Example:
+        >>> env = gym.make(ENV_ID); _ = env.reset(seed=0)
+        >>> key = state_key(env); _ = env.step(0)  # noop
+        >>> state_key(env) == key
+        True
     """
     state = env.unwrapped.state  # type: ignore[attr-defined]
     inventory = np.asarray([int(v) for v in vars(state.inventory).values()], np.int32)
     parts = (state.player_position, state.player_direction, inventory, state.map)
-    return hashlib.blake2b(b"".join(np.asarray(p).tobytes() for p in parts), digest_size=16).digest()
+    return digest(*(np.asarray(p).tobytes() for p in parts))
 
 
 def make_craftax_env(
@@ -103,7 +120,7 @@ def make_craftax_env(
     text: bool = True,
     describer: str | Any = "state",
     goal_sampler: Any = uniform_goal_sampler,
-    track: str = "all",
+    track: Literal["all", "desired"] = "all",
     aliases: Mapping[str, str] | None = None,
     **make_kwargs: Any,
 ) -> gym.Env:

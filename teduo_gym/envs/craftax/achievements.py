@@ -1,6 +1,7 @@
 """Craftax-Classic's 22 achievements as ground truth for instructions such as "collect wood".
 
 - :data:`ACHIEVEMENTS` -- the achievement names (``"collect_wood"``) in the column order of ``state.achievements``.
+- :data:`PARAPHRASES` -- one rewording of each achievement goal (``"chop down a tree"``), for held-out instructions.
 - :func:`achievement_index` -- the column of a name or phrase (``"collect wood"``).
 - :func:`achievement_unlocked` -- whether a transition unlocked an achievement (on one or a batch of states).
 - :func:`unlocked_names` -- the names set in an achievement vector.
@@ -22,6 +23,7 @@ from teduo_gym.wrappers import GoalDetector, UnknownGoalError
 __all__ = [
     "ACHIEVEMENTS",
     "ACHIEVEMENT_GOALS",
+    "PARAPHRASES",
     "CraftaxAchievementDetector",
     "achievement_index",
     "achievement_unlocked",
@@ -32,6 +34,32 @@ __all__ = [
 ACHIEVEMENTS: tuple[str, ...] = tuple(a.name.lower() for a in sorted(Achievement, key=lambda a: a.value))
 #: The achievements as goal phrases (``"collect wood"``), in the same order.
 ACHIEVEMENT_GOALS: tuple[str, ...] = tuple(name.replace("_", " ") for name in ACHIEVEMENTS)
+#: One rewording of each achievement goal, in the same order: held-out instructions that name no word of the goal
+#: where English allows (OIR's paraphrased evaluation set, the knowledge's reworded test goals).
+PARAPHRASES: dict[str, str] = {
+    "collect wood": "chop down a tree",
+    "place table": "set up a workbench",
+    "eat cow": "eat some beef",
+    "collect sapling": "pick up a sapling",
+    "collect drink": "quench your thirst",
+    "make wood pickaxe": "craft a wooden pickaxe",
+    "make wood sword": "craft a wooden sword",
+    "place plant": "plant a sapling",
+    "defeat zombie": "slay a zombie",
+    "collect stone": "mine some rock",
+    "place stone": "put a stone block down",
+    "eat plant": "eat a ripe crop",
+    "defeat skeleton": "kill a skeleton",
+    "make stone pickaxe": "forge a pickaxe out of stone",
+    "make stone sword": "forge a sword out of stone",
+    "wake up": "get some sleep",
+    "place furnace": "build a furnace",
+    "collect coal": "mine a lump of coal",
+    "collect iron": "dig up some iron ore",
+    "collect diamond": "find a diamond",
+    "make iron pickaxe": "forge an iron pickaxe",
+    "make iron sword": "forge an iron sword",
+}
 
 
 def achievement_index(name: str) -> int:
@@ -41,12 +69,17 @@ def achievement_index(name: str) -> int:
         >>> achievement_index("collect wood"), achievement_index("MAKE_IRON_SWORD")
         (0, 21)
 
+        >>> achievement_index("Collect_wod")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        teduo_gym.wrappers.language_goal.UnknownGoalError: goal 'collect wod' is not in ... goals: ['collect wood', ...
+
     Raises:
         UnknownGoalError: ``name`` is none of the 22 achievements.
     """
     key = "_".join(name.lower().split())
     if key not in ACHIEVEMENTS:
-        raise UnknownGoalError(f"{name!r} is not a Craftax-Classic achievement; they are: {', '.join(ACHIEVEMENTS)}")
+        raise UnknownGoalError(" ".join(key.split("_")), ACHIEVEMENT_GOALS, "Craftax-Classic's achievements")
     return ACHIEVEMENTS.index(key)
 
 

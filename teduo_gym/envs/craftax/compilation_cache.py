@@ -58,7 +58,7 @@ def enable_compilation_cache(enabled: bool | str | Path = True) -> Path | None:
     directory = compilation_cache_dir(enabled)
     if directory is None:
         return None
-    current = jax.config.jax_compilation_cache_dir
+    current = jax.config.values.get("jax_compilation_cache_dir")
     if current:
         return Path(current)
     directory.mkdir(parents=True, exist_ok=True)

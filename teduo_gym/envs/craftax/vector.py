@@ -123,8 +123,9 @@ class CraftaxVectorConfig:
         observations = _OBS_BYTES * (self.pool_size + self.num_envs * (2 * rollout_steps + 1))
         return states + observations
 
-    def check_memory(self, rollout_steps: int = 1) -> None:
-        """Raise :class:`BatchMemoryError` if :meth:`memory_bytes` exceeds the budget.
+    def check_memory(self, rollout_steps: int = 1, extra_bytes_per_world: int = 0, extra: str = "") -> None:
+        """Raise :class:`BatchMemoryError` if :meth:`memory_bytes`, plus ``extra_bytes_per_world`` for each world that
+        the caller keeps beside the batch (``extra`` says what, e.g. a learner's rollouts), exceeds the budget.
 
         Example:
             >>> CraftaxVectorConfig(num_envs=10**6, max_memory_bytes=2**30).check_memory()  # doctest: +ELLIPSIS
@@ -132,14 +133,15 @@ class CraftaxVectorConfig:
             ...
             teduo_gym.envs.craftax.vector.BatchMemoryError: a batch of 1000000 Craftax worlds ...
         """
-        need = self.memory_bytes(rollout_steps)
+        need = self.memory_bytes(rollout_steps) + extra_bytes_per_world * self.num_envs
         budget = available_memory() if self.max_memory_bytes is None else self.max_memory_bytes
         if need > budget:
-            per_world = state_bytes() * _STATE_COPIES + _OBS_BYTES * (2 * rollout_steps + 1)
+            per_world = state_bytes() * _STATE_COPIES + _OBS_BYTES * (2 * rollout_steps + 1) + extra_bytes_per_world
             fits = max((budget - state_bytes() * self.pool_size) // per_world, 0)
+            beside = f", {extra} {extra_bytes_per_world / 2**20:.2f} MiB a world" if extra else ""
             raise BatchMemoryError(
                 f"a batch of {self.num_envs} Craftax worlds (reset pool {self.pool_size}, rollout of {rollout_steps} "
-                f"steps, {state_bytes() / 1024:.1f} KiB a world state) needs about {need / 2**30:.2f} GiB, but "
+                f"steps, {state_bytes() / 1024:.1f} KiB a world state{beside}) needs about {need / 2**30:.2f} GiB, but "
                 f"{budget / 2**30:.2f} GiB is available on {jax.devices()[0].platform}: lower num_envs (about "
                 f"{fits} fit), reset_pool_size or the rollout length, or raise max_memory_bytes"
             )

@@ -9,6 +9,11 @@
 - ``demo.py`` -- :func:`generate_demo_catalog`, which regenerates the demo byte for byte.
 - ``search.py`` -- :class:`SearchIndex`, BM25 full-text search (SQLite FTS5), cached on disk.
 - ``reward.py`` -- :func:`webshop_reward`, WebShop's reward.
+- ``pages.py`` -- what an agent reads of a page (:func:`state_text`, :func:`clickables`, :func:`has_search_bar`),
+  :class:`PurchaseTracker` and :class:`Purchase` (what an episode bought), :func:`catalog_truth` (its reward for any
+  goal).
+- ``knowledge.py`` -- :class:`~teduo_gym.envs.webshop.knowledge.WebShopKnowledge`, WebShop behind the
+  environment-knowledge protocol (``teduo_gym.envs.knowledge_for(WEBSHOP_ENV_ID)``).
 
 Example:
     >>> import gymnasium as gym
@@ -28,17 +33,30 @@ from teduo_gym.envs.webshop.client import (
 )
 from teduo_gym.envs.webshop.demo import generate_demo_catalog
 from teduo_gym.envs.webshop.engine import StepResult, UnknownSessionError, WebShopEngine
+from teduo_gym.envs.webshop.pages import (
+    BUTTONS,
+    Purchase,
+    PurchaseTracker,
+    catalog_truth,
+    clickables,
+    has_search_bar,
+    page_nodes,
+    state_text,
+)
 from teduo_gym.envs.webshop.reward import RewardParts, webshop_reward
 from teduo_gym.envs.webshop.search import SearchIndex
 from teduo_gym.envs.webshop.server import WebShopServeConfig, WebShopServer, create_app, serve
 
 __all__ = [
+    "BUTTONS",
     "DEMO_DATA_DIR",
     "WEBSHOP_ENV_ID",
     "Catalog",
     "CatalogError",
     "Goal",
     "Product",
+    "Purchase",
+    "PurchaseTracker",
     "RewardParts",
     "SearchIndex",
     "StepResult",
@@ -51,10 +69,15 @@ __all__ = [
     "WebShopServeConfig",
     "WebShopServer",
     "WebShopSessionLostError",
+    "catalog_truth",
+    "clickables",
     "create_app",
     "generate_demo_catalog",
+    "has_search_bar",
     "load_catalog",
+    "page_nodes",
     "serve",
+    "state_text",
     "webshop_reward",
 ]
 

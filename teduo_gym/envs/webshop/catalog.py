@@ -27,7 +27,6 @@ ranges and the goals' price bounds from Python's unseeded global generator; here
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import random
@@ -36,7 +35,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
+
+from teduo_gym.core.digest import digest_iter
 
 __all__ = [
     "DEMO_DATA_DIR",
@@ -170,10 +171,8 @@ class Catalog:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_asin", {p.asin: p for p in self.products})
         if not self.content_hash:
-            digest = hashlib.sha256()
-            for p in self.products:
-                digest.update(f"{p.asin}\t{p.index_text()}\n".encode())
-            object.__setattr__(self, "content_hash", digest.hexdigest()[:16])
+            parts = (f"{p.asin}\t{p.index_text()}" for p in self.products)
+            object.__setattr__(self, "content_hash", digest_iter(parts, size=8))
 
     def product(self, asin: str) -> Product:
         """The product with this asin (upper case)."""
@@ -206,6 +205,14 @@ def _read_json(path: Path) -> Any:
         raise CatalogError(f"catalog file {path} does not exist") from exc
     except (OSError, ValueError) as exc:
         raise CatalogError(f"cannot read catalog file {path}: {exc}") from exc
+
+
+@overload
+def _find(data_dir: Path, pattern: str, required: Literal[True] = True) -> Path: ...
+
+
+@overload
+def _find(data_dir: Path, pattern: str, required: bool) -> Path | None: ...
 
 
 def _find(data_dir: Path, pattern: str, required: bool = True) -> Path | None:

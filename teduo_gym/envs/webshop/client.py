@@ -152,7 +152,7 @@ class WebShopEnv(gym.Env[dict[str, str], str]):
     def _connect(self) -> http.client.HTTPConnection:
         if self._connection is None:
             kind = http.client.HTTPSConnection if self._url.scheme == "https" else http.client.HTTPConnection
-            self._connection = kind(self._url.hostname, self._url.port, timeout=self.timeout_s)
+            self._connection = kind(self._url.hostname or "", self._url.port, timeout=self.timeout_s)
         return self._connection
 
     def _drop_connection(self) -> None:
@@ -303,7 +303,8 @@ class WebShopEnv(gym.Env[dict[str, str], str]):
         answer = self._request("POST", "/step", {"env_idx": self._env_idx, "action": str(action)[:_MAX_ACTION_CHARS]})
         if not isinstance(answer, dict) or not {"state", "reward", "done"} <= set(answer):
             raise WebShopResponseError(f"POST /step answered {str(answer)[:200]!r}, not {{state, reward, done}}")
-        info = answer.get("info") if isinstance(answer.get("info"), dict) else {}
+        info = answer.get("info")
+        info = info if isinstance(info, dict) else {}
         available = info.get("available_actions") or self._request("GET", "/available_actions", env_idx=self._env_idx)
         observation = self._observation(str(answer["state"]), available)
         return observation, float(answer["reward"]), bool(answer["done"]), False, {"goal_index": self._goal_index}

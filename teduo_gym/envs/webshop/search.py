@@ -13,14 +13,14 @@ is reused; it is built in a temporary file and renamed into place, so concurrent
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from teduo_gym.core.io import atomic_write
+from teduo_gym.core.paths import cache_root
 from teduo_gym.envs.webshop.catalog import Product
 
 __all__ = ["SEARCH_RETURN_N", "SearchIndex", "default_cache_dir"]
@@ -37,8 +37,6 @@ def default_cache_dir() -> Path:
         >>> default_cache_dir().name
         'webshop'
     """
-    from teduo_gym.core.paths import cache_root  # imported here: the llm package loads torch
-
     return cache_root() / "webshop"
 
 
@@ -71,10 +69,7 @@ class SearchIndex:
         self._local = threading.local()
 
     def _build(self, products: Sequence[Product]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".sqlite.tmp")
-        os.close(fd)
-        try:
+        def write(tmp: Path) -> None:
             with sqlite3.connect(tmp) as db:
                 db.execute(
                     "CREATE VIRTUAL TABLE docs USING fts5(asin UNINDEXED, contents, tokenize='porter unicode61')"
@@ -82,11 +77,9 @@ class SearchIndex:
                 db.executemany("INSERT INTO docs VALUES (?, ?)", ((p.asin, p.index_text()) for p in products))
                 db.execute("INSERT INTO docs(docs) VALUES ('optimize')")
             db.close()
-            os.replace(tmp, self.path)
-            self.built = True
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+
+        atomic_write(self.path, write)
+        self.built = True
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)

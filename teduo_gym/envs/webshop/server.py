@@ -37,7 +37,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from teduo_gym.envs.webshop.catalog import DEMO_DATA_DIR, load_catalog
+from teduo_gym.envs.webshop.catalog import DEMO_DATA_DIR, Catalog, load_catalog
 from teduo_gym.envs.webshop.engine import UnknownSessionError, WebShopEngine
 from teduo_gym.envs.webshop.search import SearchIndex
 
@@ -69,8 +69,20 @@ class WebShopServeConfig:
     #: uvicorn's log level.
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 
-    def build_engine(self) -> WebShopEngine:
-        """Load the catalog, build (or reuse) its search index and return the engine.
+    def load_catalog(self) -> Catalog:
+        """The catalog served: ``data_dir`` (or the demo) with these goals, products and seed.
+
+        Example:
+            >>> len(WebShopServeConfig().load_catalog().goals) > 0
+            True
+        """
+        return load_catalog(
+            self.data_dir or DEMO_DATA_DIR, human_goals=self.human_goals, num_products=self.num_products, seed=self.seed
+        )
+
+    def build_engine(self, catalog: Catalog | None = None) -> WebShopEngine:
+        """Load the catalog (unless given, as :meth:`load_catalog` loads it), build (or reuse) its search index and
+        return the engine.
 
         Example:
             >>> import tempfile
@@ -78,9 +90,7 @@ class WebShopServeConfig:
             >>> engine.goal_info()["splits"]["eval"]
             [50, 150]
         """
-        catalog = load_catalog(
-            self.data_dir or DEMO_DATA_DIR, human_goals=self.human_goals, num_products=self.num_products, seed=self.seed
-        )
+        catalog = self.load_catalog() if catalog is None else catalog
         index = SearchIndex(catalog.products, catalog.content_hash, self.cache_dir)
         return WebShopEngine(catalog, index, max_sessions=self.max_sessions, seed=self.seed)
 

@@ -3,12 +3,14 @@ PQN agent trained online, with LLM relabelling of its trajectories or on the 22 
 
 Needs the ``craftax`` extra (JAX, flax, optax) and the relabelling models (MiniLM, an LLM).
 
-- ``config.py`` -- :class:`OIRConfig` (JSON in, unknown keys an error), :class:`EvaluationConfig`, :data:`ARMS`.
+- ``config.py`` -- :class:`OIRConfig` (JSON in, unknown keys an error), :class:`EvaluationConfig`, :data:`ARMS`,
+  :data:`ENV_ID` (Craftax-Classic, reached only through its knowledge: ``teduo_gym.envs.knowledge_for(ENV_ID)``).
 - ``policy.py`` -- :class:`InstructionQNetwork` (observation + instruction embedding -> Q), :func:`epsilon_greedy`.
 - ``pqn.py`` -- :class:`PQNLearner`, :class:`Rollout`, :func:`lambda_returns` (Q(lambda) without replay).
 - ``train.py`` -- :class:`OIRTrainer` (one arm: act, learn, relabel, log, evaluate, checkpoint, resume),
   :func:`run_oir` (every arm, their evaluation and the report), :func:`evaluate_random`, :func:`check_memory`.
-- ``evaluate.py`` -- :data:`EVALUATION_SETS` (achievement, paraphrased, compositional instructions),
+- ``evaluate.py`` -- :data:`EVALUATION_SETS` (achievement, paraphrased, compositional instructions), ``CRAFTAX``
+  (the knowledge: batched worlds, achievements, texts),
   :func:`evaluate_instructions`, :func:`evaluate_sets`, :func:`coverage`, ``evaluation.json``.
 - ``report.py`` -- :func:`write_report`: ``report.md`` with learning curves and per-achievement success plots.
 - ``checkpoint.py`` -- atomic checkpoints, :class:`CheckpointMismatchError` when the settings differ.
@@ -19,7 +21,7 @@ import importlib
 from typing import Any
 
 from teduo_gym.recipes.oir.command import OIRCommand
-from teduo_gym.recipes.oir.config import ARMS, EvaluationConfig, OIRConfig
+from teduo_gym.recipes.oir.config import ARMS, ENV_ID, EvaluationConfig, OIRConfig
 
 #: What needs JAX (the craftax extra), imported on first use so the command line and configs load without it.
 _LAZY = {
@@ -43,6 +45,7 @@ _LAZY = {
 
 __all__ = [
     "ARMS",
+    "ENV_ID",
     "EVALUATION_SETS",
     "EvaluationConfig",
     "InstructionResult",

@@ -1,19 +1,20 @@
 """Checkpoints of an OIR run: one directory per save, made whole before it appears.
 
 - :func:`save_checkpoint` -- ``state.pkl`` (everything but the buffer: parameters, optimiser state, worlds, RNG,
-  counters, the config's fingerprint) and ``buffer.json``, written to a hidden directory then renamed.
+  counters, the config's fingerprint) and ``buffer.json``, written to a hidden directory then renamed
+  (:func:`~teduo_gym.core.io.atomic_directory`).
 - :func:`latest_checkpoint` -- the newest complete checkpoint of a run, or None.
 - :func:`load_checkpoint` -- its state and buffer; refuses a checkpoint written under other settings.
 """
 
 from __future__ import annotations
 
-import os
 import pickle
 import shutil
 from pathlib import Path
 from typing import Any
 
+from teduo_gym.core.io import atomic_directory
 from teduo_gym.relabel import InstructionBuffer
 
 __all__ = ["CheckpointMismatchError", "latest_checkpoint", "load_checkpoint", "save_checkpoint"]
@@ -35,16 +36,13 @@ def save_checkpoint(directory: Path, update: int, state: dict[str, Any], buffer:
         >>> latest_checkpoint(root) == path, load_checkpoint(path, {})[0]["x"]
         (True, 1)
     """
-    directory.mkdir(parents=True, exist_ok=True)
-    final = directory / f"{_PREFIX}{update:08d}"
-    tmp = directory / f".{final.name}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    with open(tmp / "state.pkl", "wb") as f:
-        pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
-    buffer.save(tmp / "buffer.json")
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(tmp, final)
+
+    def write(tmp: Path) -> None:
+        with open(tmp / "state.pkl", "wb") as f:
+            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+        buffer.save(tmp / "buffer.json")
+
+    final = atomic_directory(directory / f"{_PREFIX}{update:08d}", write)
     for old in directory.glob(f"{_PREFIX}*"):
         if old != final:
             shutil.rmtree(old, ignore_errors=True)

@@ -4,6 +4,7 @@
 - :class:`EvaluationConfig` -- how agents are evaluated on instructions (:mod:`teduo_gym.recipes.oir.evaluate`).
 - :data:`ARMS` -- the two agents compared: ``"relabel"`` (open-ended instruction relabelling) and ``"fixed"``
   (the 22 achievement instructions only), trained for the same number of environment steps.
+- :data:`ENV_ID` -- the environment, reached through its knowledge (:func:`teduo_gym.envs.knowledge_for`).
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from teduo_gym.core.config import read_config
 from teduo_gym.llm.config import LLMConfig
 from teduo_gym.relabel import RelabelConfig
 
-__all__ = ["ARMS", "EvaluationConfig", "OIRConfig"]
+__all__ = ["ARMS", "ENV_ID", "EvaluationConfig", "OIRConfig"]
+
+#: The environment OIR trains and evaluates on (its knowledge needs the craftax extra).
+ENV_ID = "Craftax-Classic-Symbolic-v1"
 
 #: The agents a run can train: with relabelling, and with fixed achievement instructions only.
 ARMS: tuple[str, ...] = ("relabel", "fixed")
@@ -222,8 +227,6 @@ class OIRConfig:
             ...
             ValueError: ...oir.json: unknown settings ['batch']; known: ['arms', ...
         """
-        from teduo_gym.core.config import read_config
-
         converters = {
             "llm": lambda v: LLMConfig(**v),
             "evaluation": lambda v: EvaluationConfig(**v),

@@ -1,9 +1,11 @@
 """Held-out evaluation of an instruction-conditioned agent on Craftax-Classic: success per instruction, coverage.
 
-- :data:`EVALUATION_SETS` -- the instruction sets: the 22 achievement goals, a paraphrase of each, and
-  compositional instructions needing two achievements (instruction -> the achievements it requires).
-- :class:`~teduo_gym.recipes.oir.config.EvaluationConfig` -- episodes per instruction, episode length, batch, exploration,
-  seed, threshold.
+- :data:`CRAFTAX` -- Craftax-Classic's knowledge (:func:`teduo_gym.envs.knowledge_for`), the source of
+  :data:`ACHIEVEMENTS`, :data:`ACHIEVEMENT_GOALS`, :data:`NUM_ACTIONS` and the batched worlds.
+- :data:`EVALUATION_SETS` -- the instruction sets: the 22 achievement goals, the knowledge's paraphrase of each,
+  and compositional instructions needing two achievements (instruction -> the achievements it requires).
+- :class:`~teduo_gym.recipes.oir.config.EvaluationConfig` -- episodes per instruction, episode length, batch,
+  exploration, seed, threshold.
 - :class:`InstructionResult` -- one instruction's episodes, successes and mean steps to success.
 - :func:`evaluate_instructions` -- roll out a Q-function (or a uniformly random agent) on instructions, batched.
 - :func:`evaluate_sets` -- every set of :data:`EVALUATION_SETS` (plus the instructions a relabelling agent learned)
@@ -26,16 +28,20 @@ from typing import Any
 
 import numpy as np
 
-from teduo_gym.envs.craftax import ACHIEVEMENT_GOALS, ACHIEVEMENTS, NUM_ACTIONS, CraftaxVectorEnv
-from teduo_gym.recipes.oir.config import EvaluationConfig
+from teduo_gym.envs import knowledge_for
+from teduo_gym.recipes.oir.config import ENV_ID, EvaluationConfig
 from teduo_gym.relabel import TextEmbedder
 
 __all__ = [
+    "ACHIEVEMENTS",
+    "ACHIEVEMENT_GOALS",
+    "CRAFTAX",
     "EVALUATION_SETS",
     "FORMAT",
     "RELABELLED_SET",
     "EvaluationConfig",
     "InstructionResult",
+    "NUM_ACTIONS",
     "QFunction",
     "coverage",
     "evaluate_instructions",
@@ -53,35 +59,23 @@ FORMAT = "teduo-gym/oir-evaluation/1"
 #: The name :func:`evaluate_sets` gives the extra instructions (those a relabelling agent learned).
 RELABELLED_SET = "relabelled"
 
-_PARAPHRASES: dict[str, str] = {
-    "chop down a tree": "collect_wood",
-    "set up a workbench": "place_table",
-    "eat some beef": "eat_cow",
-    "pick up a sapling": "collect_sapling",
-    "quench your thirst": "collect_drink",
-    "craft a wooden pickaxe": "make_wood_pickaxe",
-    "craft a wooden sword": "make_wood_sword",
-    "plant a sapling": "place_plant",
-    "slay a zombie": "defeat_zombie",
-    "mine some rock": "collect_stone",
-    "put a stone block down": "place_stone",
-    "eat a ripe crop": "eat_plant",
-    "kill a skeleton": "defeat_skeleton",
-    "forge a pickaxe out of stone": "make_stone_pickaxe",
-    "forge a sword out of stone": "make_stone_sword",
-    "get some sleep": "wake_up",
-    "build a furnace": "place_furnace",
-    "mine a lump of coal": "collect_coal",
-    "dig up some iron ore": "collect_iron",
-    "find a diamond": "collect_diamond",
-    "forge an iron pickaxe": "make_iron_pickaxe",
-    "forge an iron sword": "make_iron_sword",
-}
+#: Craftax-Classic's knowledge: typed ``Any``, as OIR uses its members beyond the protocol (``vector_env``,
+#: ``vector_config``, ``describe_world``, ``achievements``, ``observation_size``).
+CRAFTAX: Any = knowledge_for(ENV_ID)
+#: The achievement names (``"collect_wood"``), in the column order of the worlds' ``info["achievements"]``.
+ACHIEVEMENTS: tuple[str, ...] = CRAFTAX.achievements
+#: The achievement instructions (``"collect wood"``), in the same order.
+ACHIEVEMENT_GOALS: tuple[str, ...] = tuple(CRAFTAX.goals())
+#: The worlds' actions.
+NUM_ACTIONS: int = len(CRAFTAX.action_words)
 
-#: Set name -> instruction -> the achievements (:data:`~teduo_gym.envs.craftax.ACHIEVEMENTS`) it requires.
+#: Set name -> instruction -> the achievements (:data:`ACHIEVEMENTS`) it requires.
 EVALUATION_SETS: dict[str, dict[str, tuple[str, ...]]] = {
     "achievements": {goal: (name,) for goal, name in zip(ACHIEVEMENT_GOALS, ACHIEVEMENTS)},
-    "paraphrased": {text: (name,) for text, name in _PARAPHRASES.items()},
+    "paraphrased": {
+        CRAFTAX.paraphrase(goal, np.random.default_rng(0)): (name,)
+        for goal, name in zip(ACHIEVEMENT_GOALS, ACHIEVEMENTS)
+    },
     "compositional": {
         "collect wood and then place a table": ("collect_wood", "place_table"),
         "collect a sapling and plant it": ("collect_sapling", "place_plant"),
@@ -196,7 +190,7 @@ def evaluate_instructions(
     successes = np.zeros(len(texts), int)
     steps_sum = np.zeros(len(texts), float)
     rng = np.random.default_rng(config.seed)
-    envs = CraftaxVectorEnv(num_envs=n, max_episode_steps=config.max_steps)
+    envs = CRAFTAX.vector_env(n, max_episode_steps=config.max_steps)
     for batch, start in enumerate(range(0, len(pairs), n)):
         real = pairs[start : start + n]
         which = np.concatenate([real, np.zeros(n - len(real), int)])  # padding: instruction 0, results ignored

@@ -12,26 +12,30 @@ The targets: with ``d_t`` the end of the instruction's episode at step ``t`` (su
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from teduo_gym.recipes.oir.policy import InstructionQNetwork
 
 __all__ = ["PQNLearner", "Rollout", "lambda_returns"]
 
+#: An array of a rollout: numpy on the host (as the trainer fills it), or JAX.
+Batch = np.ndarray | jax.Array
+
 
 class Rollout(NamedTuple):
     """``T`` steps of ``B`` columns (arrays with leading axes ``(T, B)``; ``observation`` has ``T + 1`` rows)."""
 
-    observation: jax.Array  #: float32 (T + 1, B, 1345), the last row is the state after the rollout
-    instruction: jax.Array  #: float32 (T + 1, B, 384), the instruction embedding each state was acted on with
-    action: jax.Array  #: int32 (T, B)
-    reward: jax.Array  #: float32 (T, B)
-    done: jax.Array  #: float32 (T, B), 1 where the instruction's episode ended
-    mask: jax.Array  #: float32 (T, B), 1 where the step is trained on
+    observation: Batch  #: float32 (T + 1, B, 1345), the last row is the state after the rollout
+    instruction: Batch  #: float32 (T + 1, B, 384), the instruction embedding each state was acted on with
+    action: Batch  #: int32 (T, B)
+    reward: Batch  #: float32 (T, B)
+    done: Batch  #: float32 (T, B), 1 where the instruction's episode ended
+    mask: Batch  #: float32 (T, B), 1 where the step is trained on
 
 
 def lambda_returns(reward: jax.Array, done: jax.Array, next_max_q: jax.Array, gamma: float, lam: float) -> jax.Array:
@@ -100,8 +104,9 @@ class PQNLearner:
         return self.network.init(key, jnp.zeros((1, obs_size)), jnp.zeros((1, emb_size)))
 
     def _update(self, params: Any, opt_state: Any, rollout: Rollout, key: jax.Array) -> tuple[Any, Any, jax.Array]:
-        q_next = self.network.apply(params, rollout.observation[1:], rollout.instruction[1:]).max(-1)
-        targets = lambda_returns(rollout.reward, rollout.done, q_next, self.gamma, self.td_lambda)
+        q_next = cast(jax.Array, self.network.apply(params, rollout.observation[1:], rollout.instruction[1:])).max(-1)
+        reward, done = jnp.asarray(rollout.reward), jnp.asarray(rollout.done)
+        targets = lambda_returns(reward, done, q_next, self.gamma, self.td_lambda)
         n = rollout.action.size
         flat = (
             rollout.observation[:-1].reshape(n, -1),
@@ -113,7 +118,7 @@ class PQNLearner:
 
         def loss_fn(p: Any, batch: tuple) -> jax.Array:
             obs, emb, action, target, mask = batch
-            q = jnp.take_along_axis(self.network.apply(p, obs, emb), action[:, None], axis=-1)[:, 0]
+            q = jnp.take_along_axis(cast(jax.Array, self.network.apply(p, obs, emb)), action[:, None], axis=-1)[:, 0]
             return jnp.sum(mask * (q - target) ** 2) / jnp.maximum(mask.sum(), 1.0)
 
         def step(carry: tuple, batch: tuple) -> tuple[tuple, jax.Array]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from teduo_gym.core.io import write_text
 from teduo_gym.evaluation.plots import DPI, agent_colors, new_figure
 from teduo_gym.evaluation.report import markdown_rows
 from teduo_gym.recipes.oir.config import EvaluationConfig
@@ -204,5 +205,5 @@ def write_report(out: Path, arms: Sequence[str]) -> Path:
                 markdown_rows(["instruction", *rates], rows),
             ]
     path = out / "report.md"
-    path.write_text("\n".join(lines) + "\n")
+    write_text(path, "\n".join(lines) + "\n")
     return path

@@ -5,7 +5,7 @@
 - :func:`run_oir` -- every arm of an :class:`~teduo_gym.recipes.oir.config.OIRConfig`, for the same number of env steps,
   then the evaluation of each arm and of a random agent, and ``out/report.md``.
 - :func:`evaluate_random` -- the random agent's ``evaluation.json``.
-- :func:`check_memory` -- raises :class:`~teduo_gym.envs.craftax.BatchMemoryError` for a batch that cannot fit.
+- :func:`check_memory` -- raises Craftax's ``BatchMemoryError`` (a ``MemoryError``) for a batch that cannot fit.
 
 Each world acts on one instruction at a time, drawn from the buffer when the world starts and again as soon as the
 instruction is achieved. An instruction's reward is the ground truth of the achievements it names (1 at the step
@@ -35,22 +35,17 @@ import jax
 import numpy as np
 from tqdm.auto import tqdm
 
-from teduo_gym.core.io import atomic_write
-from teduo_gym.envs.craftax import (
-    ACHIEVEMENT_GOALS,
-    ACHIEVEMENTS,
-    NUM_ACTIONS,
-    OBSERVATION_SIZE,
-    BatchMemoryError,
-    CraftaxVectorConfig,
-    available_memory,
-    describe_state,
-)
+from teduo_gym.core.io import atomic_write, write_json
+from teduo_gym.core.stage import StageClock
 from teduo_gym.llm.base import LLMResponseError
 from teduo_gym.recipes.oir.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from teduo_gym.recipes.oir.config import EvaluationConfig, OIRConfig
 from teduo_gym.recipes.oir.evaluate import (
+    ACHIEVEMENT_GOALS,
+    ACHIEVEMENTS,
+    CRAFTAX,
     EVALUATION_SETS,
+    NUM_ACTIONS,
     InstructionResult,
     QFunction,
     evaluate_instructions,
@@ -80,33 +75,25 @@ IGNORED_KEYS = ("nearby", "achievements")
 
 
 def check_memory(config: OIRConfig) -> None:
-    """Raise :class:`BatchMemoryError` when the worlds and two rollouts (acting, hindsight) would not fit.
+    """Raise Craftax's ``BatchMemoryError`` (a ``MemoryError``) when the worlds and, for each, its share of the two
+    rollouts (acting, hindsight: observations and instruction embeddings) would not fit.
 
     Example:
         >>> config = OIRConfig(num_envs=4096, rollout_steps=512, total_env_steps=2**21, max_memory_bytes=2**30)
         >>> check_memory(config)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        teduo_gym.envs.craftax.vector.BatchMemoryError: an OIR batch of 4096 worlds x 512 steps needs ...
+        teduo_gym.envs.craftax.vector.BatchMemoryError: a batch of 4096 Craftax worlds (... OIR's rollouts ...
     """
-    env = _env_config(config)
-    env.check_memory()
     dim = shared_embedder(config.embedding_model).dim
-    rollout = 2 * (config.rollout_steps + 1) * config.num_envs * (OBSERVATION_SIZE + dim) * 4
-    need = env.memory_bytes() + rollout
-    budget = available_memory() if config.max_memory_bytes is None else config.max_memory_bytes
-    if need > budget:
-        raise BatchMemoryError(
-            f"an OIR batch of {config.num_envs} worlds x {config.rollout_steps} steps needs about "
-            f"{need / 2**30:.2f} GiB (worlds {env.memory_bytes() / 2**30:.2f} GiB, rollouts {rollout / 2**30:.2f} "
-            f"GiB), but {budget / 2**30:.2f} GiB is available: lower num_envs or rollout_steps, or raise "
-            f"max_memory_bytes"
-        )
+    per_world = 2 * (config.rollout_steps + 1) * (CRAFTAX.observation_size + dim) * 4
+    _env_config(config).check_memory(extra_bytes_per_world=per_world, extra="OIR's rollouts")
 
 
-def _env_config(config: OIRConfig) -> CraftaxVectorConfig:
-    return CraftaxVectorConfig(
-        num_envs=config.num_envs,
+def _env_config(config: OIRConfig) -> Any:
+    """The batch's ``CraftaxVectorConfig``."""
+    return CRAFTAX.vector_config(
+        config.num_envs,
         reset_pool_size=config.reset_pool_size,
         max_episode_steps=config.max_episode_steps,
         max_memory_bytes=config.max_memory_bytes,
@@ -148,7 +135,7 @@ class OIRTrainer:
     :class:`~teduo_gym.recipes.oir.checkpoint.CheckpointMismatchError`).
 
     Raises:
-        BatchMemoryError: the batch would not fit in memory.
+        MemoryError: Craftax's ``BatchMemoryError``, the batch would not fit in memory.
     """
 
     def __init__(self, config: OIRConfig, relabeler: Relabeler | None = None):
@@ -186,7 +173,7 @@ class OIRTrainer:
         self.buffer = InstructionBuffer(priority=config.priority, seed=config.seed)  # type: ignore[arg-type]
         self.buffer.add(ACHIEVEMENT_GOALS, source="fixed")
         key, init_key = jax.random.split(jax.random.PRNGKey(config.seed))
-        self.params = self.learner.init(init_key, OBSERVATION_SIZE, self.embedder.dim)
+        self.params = self.learner.init(init_key, CRAFTAX.observation_size, self.embedder.dim)
         self.opt_state = self.learner.optimizer.init(self.params)
         self.key = key
         self.envs = _env_config(config).create()
@@ -226,7 +213,7 @@ class OIRTrainer:
             self.world_texts.pop(int(env), None)
             if not target.any():
                 host = jax.device_get(self.envs.states) if host is None else host
-                self.world_texts[int(env)] = split_state(describe_state(host, index=int(env)))
+                self.world_texts[int(env)] = split_state(CRAFTAX.describe_world(host, int(env)))
 
     def _open_ended_rewards(self, unlocked: np.ndarray, world_done: np.ndarray, host: Any) -> np.ndarray:
         """OIR's embedding reward of the worlds acting on open-ended instructions, on what their last step changed."""
@@ -237,7 +224,7 @@ class OIRTrainer:
         host = jax.device_get(self.envs.states) if host is None else host
         texts = []
         for env in envs:
-            after = split_state(describe_state(host, index=env))
+            after = split_state(CRAFTAX.describe_world(host, env))
             gained = [name for name, on in zip(ACHIEVEMENTS, unlocked[env]) if on]
             texts.append("; ".join(state_changes(self.world_texts[env], after, gained, skip=IGNORED_KEYS)))
             self.world_texts[env] = after
@@ -333,7 +320,7 @@ class OIRTrainer:
     def _rollout(self, describe: bool) -> tuple[Rollout, list[_Segment]]:
         c = self.config
         t_len, n = c.rollout_steps, c.num_envs
-        obs = np.zeros((t_len + 1, n, OBSERVATION_SIZE), np.float32)
+        obs = np.zeros((t_len + 1, n, CRAFTAX.observation_size), np.float32)
         emb = np.zeros((t_len + 1, n, self.embedder.dim), np.float32)
         actions = np.zeros((t_len, n), np.int32)
         rewards = np.zeros((t_len, n), np.float32)
@@ -361,10 +348,10 @@ class OIRTrainer:
                 for env, seg in enumerate(open_segments):
                     if not world_done[env] and ((t - seg.start) % c.describe_every == 0 or unlocked[env].any()):
                         seg.steps.append(t)
-                        seg.texts.append(describe_state(host, index=env))
+                        seg.texts.append(CRAFTAX.describe_world(host, env))
                         seg.achievements.append(achievements[env])
             ended = np.flatnonzero(dones[t])
-            for env in ended:
+            for env in ended.tolist():
                 self.buffer.update(self.instructions[env], bool(success[env]))
                 stats = self.window.setdefault(self.instructions[env], [0, 0])
                 stats[0] += 1
@@ -377,7 +364,7 @@ class OIRTrainer:
             self.world_episodes += int(world_done.sum())
             self.world_achievements = np.where(world_done[:, None], False, achievements)
             self._assign(ended)
-            for env in ended:
+            for env in ended.tolist():
                 open_segments[env].instruction = self.instructions[env]
         obs[t_len], emb[t_len] = self.obs, self._embeddings(self.instructions)
         for seg in open_segments:
@@ -485,10 +472,14 @@ class OIRTrainer:
             return
         with open(self.curve_path, newline="") as f:
             rows = [r for r in csv.DictReader(f) if int(r["update"]) <= self.update]
-        with open(self.curve_path, "w", newline="") as f:
-            writer = csv.DictWriter(f, self._columns())
-            writer.writeheader()
-            writer.writerows(rows)
+
+        def write(tmp: Path) -> None:
+            with open(tmp, "w", newline="") as f:
+                writer = csv.DictWriter(f, self._columns())
+                writer.writeheader()
+                writer.writerows(rows)
+
+        atomic_write(self.curve_path, write)
 
     def save(self) -> Path:
         """Write a checkpoint of the current update."""
@@ -519,18 +510,26 @@ class OIRTrainer:
         }
 
 
+def _stored_evaluation(
+    path: Path, config: EvaluationConfig, update: int
+) -> dict[str, dict[str, InstructionResult]] | None:
+    """The results in ``path`` when they are those of the same settings and update, else None."""
+    if path.is_file():
+        data = json.loads(path.read_text())
+        if data.get("config") == dataclasses.asdict(config) and data.get("update") == update:
+            return results_from_json(data)
+    return None
+
+
 def _cached_evaluation(
     path: Path, config: EvaluationConfig, update: int, evaluate: Callable[[], dict[str, dict[str, InstructionResult]]]
 ) -> dict[str, dict[str, InstructionResult]]:
     """``evaluate()``'s results, from ``path`` when it holds those of the same settings and update, else written."""
-    settings = dataclasses.asdict(config)
-    if path.is_file():
-        data = json.loads(path.read_text())
-        if data.get("config") == settings and data.get("update") == update:
-            return results_from_json(data)
+    stored = _stored_evaluation(path, config, update)
+    if stored is not None:
+        return stored
     results = evaluate()
-    data = results_to_json(results, config) | {"update": update}
-    atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=1, allow_nan=False)))
+    write_json(path, results_to_json(results, config) | {"update": update}, indent=1, allow_nan=False)
     return results
 
 
@@ -548,18 +547,31 @@ def evaluate_random(config: OIRConfig) -> dict[str, dict[str, InstructionResult]
 
 def run_oir(config: OIRConfig) -> dict[str, Any]:
     """Train every arm of ``config`` (each resumes from its last checkpoint), evaluate them and a random agent, and
-    write ``out/report.md``; returns ``{arm: summary}`` with each arm's evaluation summary.
+    write ``out/report.md``; returns ``{arm: summary}`` with each arm's evaluation summary, the report's path and
+    ``"stages"``: each stage's wall time (:class:`~teduo_gym.core.stage.StageClock`, kept in
+    ``out/stage_times.json``; a stage found done reports the time it took when it ran).
 
     Example:
         >>> run_oir(OIRConfig(arms=("fixed",), num_envs=2, rollout_steps=2, total_env_steps=4,
         ...                   out=__import__("tempfile").mkdtemp()))["fixed"]["env_steps"]  # doctest: +SKIP
         4
     """
-    results = {}
+    out = Path(config.out)
+    clock = StageClock(out)
+    results: dict[str, Any] = {}
     threshold = config.evaluation.coverage_threshold
     for arm in config.arms:
         trainer = OIRTrainer(config.arm(arm))
-        results[arm] = trainer.train() | {"evaluation": summarize(trainer.evaluate(), threshold)}
-    results[RANDOM_AGENT] = {"evaluation": summarize(evaluate_random(config), threshold)}
-    results["report"] = str(write_report(Path(config.out), config.arms))
+        with clock.stage(f"train {arm}", arm, done=trainer.update >= trainer.config.num_updates):
+            summary = trainer.train()
+        done = _stored_evaluation(trainer.out / "evaluation.json", config.evaluation, trainer.update) is not None
+        with clock.stage(f"evaluate {arm}", f"{arm}/evaluation.json", done=done):
+            evaluation = trainer.evaluate()
+        results[arm] = summary | {"evaluation": summarize(evaluation, threshold)}
+    path = out / RANDOM_AGENT / "evaluation.json"
+    with clock.stage(f"evaluate {RANDOM_AGENT}", f"{RANDOM_AGENT}/evaluation.json",
+                     done=_stored_evaluation(path, config.evaluation, 0) is not None):  # fmt: skip
+        results[RANDOM_AGENT] = {"evaluation": summarize(evaluate_random(config), threshold)}
+    results["report"] = str(write_report(out, config.arms))
+    results["stages"] = clock.report()
     return results

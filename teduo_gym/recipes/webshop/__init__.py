@@ -1,6 +1,7 @@
 """TEDUO on WebShop (Pouplin et al., ICML 2025, whose WebShop variant uses filtered behaviour cloning).
 
-- ``pages.py`` -- :func:`state_text` of a page, :class:`PurchaseTracker` (chosen options, what was bought).
+- ``shop.py`` -- :func:`webshop`: WebShop's environment knowledge, through which the recipe serves the shop, makes
+  its environment and reads its pages and purchases (:data:`ENV_ID`).
 - ``agents.py`` -- :class:`WebShopLLMAgent` (scores the page's clicks, writes queries; the fine-tuned agent and the
   prompted ReAct-style baseline), :class:`RandomClickAgent`, :func:`write_queries`, :func:`score_continuations`.
 - ``episodes.py`` -- :class:`Episode`, :func:`play_episode`, :class:`EpisodeFile` (JSONL that resumes).
@@ -29,32 +30,23 @@ from teduo_gym.recipes.webshop.bc import bc_examples
 from teduo_gym.recipes.webshop.collect import collect_episodes, goal_instructions
 from teduo_gym.recipes.webshop.episodes import Episode, EpisodeFile, play_episode
 from teduo_gym.recipes.webshop.evaluate import evaluate_agent, results_table, score_summary
-from teduo_gym.recipes.webshop.label import (
-    Label,
-    PurchaseJudge,
-    catalog_truth,
-    hindsight_goals,
-    label_accuracy,
-    label_episodes,
-)
-from teduo_gym.recipes.webshop.pages import Purchase, PurchaseTracker, state_text
+from teduo_gym.recipes.webshop.label import Label, PurchaseJudge, hindsight_goals, label_accuracy, label_episodes
 from teduo_gym.recipes.webshop.run import WebShopRunCommand, WebShopRunConfig, run_command, run_webshop
+from teduo_gym.recipes.webshop.shop import ENV_ID, webshop
 
 __all__ = [
     "ACT_TEMPLATE",
+    "ENV_ID",
     "REACT_TEMPLATE",
     "Episode",
     "EpisodeFile",
     "Label",
-    "Purchase",
     "PurchaseJudge",
-    "PurchaseTracker",
     "RandomClickAgent",
     "WebShopLLMAgent",
     "WebShopRunCommand",
     "WebShopRunConfig",
     "bc_examples",
-    "catalog_truth",
     "collect_episodes",
     "evaluate_agent",
     "goal_instructions",
@@ -67,6 +59,6 @@ __all__ = [
     "run_webshop",
     "score_continuations",
     "score_summary",
-    "state_text",
+    "webshop",
     "write_queries",
 ]

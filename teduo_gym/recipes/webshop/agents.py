@@ -11,7 +11,8 @@
   prompt runs once and its key/value cache is shared by all candidates.
 
 All agents follow Stable-Baselines3's ``predict(observation, state, episode_start, deterministic)`` protocol with
-one observation (a :class:`~teduo_gym.recipes.webshop.pages.PurchaseTracker` dict) and return an action string.
+one observation (a page of WebShop's ``shop_env``, :mod:`teduo_gym.recipes.webshop.shop`) and return an action
+string.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from teduo_gym.llm.base import LLMBackend
-from teduo_gym.recipes.webshop.pages import clickables, has_search_bar, state_text
+from teduo_gym.recipes.webshop.shop import webshop
 
 __all__ = [
     "ACT_TEMPLATE",
@@ -102,7 +103,7 @@ def write_queries(backend: LLMBackend, instructions: Sequence[str], max_new_toke
 class WebShopLLMAgent:
     """Shop with an LLM: write the query on the search page, score the page's clicks elsewhere.
 
-    The prompt is ``template`` filled with the instruction (``{goal}``) and :func:`state_text` of the page
+    The prompt is ``template`` filled with the instruction (``{goal}``) and WebShop's ``page_text`` of the page
     (``{state}``); it ends with "Action:". The query is the greedy continuation of the prompt + ``" search["`` up
     to ``"]"``; a click is ``argmax_x log p(" click[x]" | prompt)`` over the page's clickables (sampled from their
     normalised likelihoods with ``deterministic=False``). With ``think_tokens > 0`` the LLM first writes a thought
@@ -119,7 +120,7 @@ class WebShopLLMAgent:
     Args:
         backend: the LLM.
         template: the prompt, with ``{goal}`` and ``{state}``, ending with "Action:".
-        max_chars, max_item_chars: how much of the page the prompt holds (see :func:`state_text`).
+        max_chars, max_item_chars: how much of the page the prompt holds (see WebShop's ``page_text``).
         query_tokens: the longest query, in tokens.
         think_tokens: the longest thought before each click (0: no thought).
         seed: seeds sampling when ``deterministic=False``.
@@ -146,22 +147,22 @@ class WebShopLLMAgent:
 
     def prompt(self, observation: dict[str, str]) -> str:
         """The prompt for one page."""
-        state = state_text(observation, self.max_chars, self.max_item_chars)
+        state = webshop().page_text(observation, self.max_chars, self.max_item_chars)
         return self.template.format(goal=observation["instruction"], state=state)
 
     def act(self, observation: dict[str, str], deterministic: bool = True) -> str:
         """The action for one page."""
         prompt = self.prompt(observation)
         space = "" if self.backend.chat else " "
-        if has_search_bar(observation):
-            query = self.backend.generate([prompt + space + "search["], max_new_tokens=self.query_tokens, stop=["]"])
-            query = query[0].split("\n")[0].strip() or observation["instruction"]
+        if webshop().has_search_bar(observation):
+            answer = self.backend.generate([prompt + space + "search["], max_new_tokens=self.query_tokens, stop=["]"])
+            query = answer[0].split("\n")[0].strip() or observation["instruction"]
             return f"search[{query}]"
         if self.think_tokens:
             head = prompt.removesuffix("Action:") + "Thought:"
             thought = self.backend.generate([head], max_new_tokens=self.think_tokens, stop=["\n"])[0]
             prompt = f"{head}{thought.rstrip()}\nAction:"
-        options = clickables(observation)
+        options = webshop().clickables(observation)
         logp = score_continuations(self.backend, prompt, [f"{space}click[{x}]" for x in options])
         if deterministic:
             return f"click[{options[int(np.argmax(logp))]}]"
@@ -194,10 +195,11 @@ class RandomClickAgent:
 
     def act(self, observation: dict[str, str], deterministic: bool = False) -> str:
         """The action for one page."""
-        if has_search_bar(observation):
+        shop = webshop()
+        if shop.has_search_bar(observation):
             instruction = observation["instruction"]
             return f"search[{self.queries.get(instruction, instruction)}]"
-        options = clickables(observation)
+        options = shop.clickables(observation)
         return f"click[{options[int(self.rng.integers(len(options)))]}]"
 
     def predict(

@@ -38,8 +38,8 @@ def bc_examples(
     Example:
         Episode "a" opens the description and goes back (a loop) before buying; "b" buys at once:
 
-        >>> from teduo_gym.recipes.webshop.pages import Purchase
-        >>> bought = Purchase("b1", "Mug", "$5")
+        >>> from teduo_gym.recipes.webshop.shop import webshop
+        >>> bought = webshop().Purchase("b1", "Mug", "$5")
         >>> a = Episode("a", 7, "a mug", ("search page", "results", "item", "description", "item"),
         ...             ("search[mug]", "click[b1]", "click[description]", "click[< prev]", "click[buy now]"), bought)
         >>> b = Episode("b", 8, "a cup", ("search page", "results", "item"),

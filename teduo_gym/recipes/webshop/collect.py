@@ -13,25 +13,25 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+import gymnasium as gym
 import numpy as np
 from tqdm.auto import tqdm
 
+from teduo_gym.core.io import write_json
 from teduo_gym.llm.base import LLMBackend
 from teduo_gym.recipes.webshop.agents import RandomClickAgent, write_queries
 from teduo_gym.recipes.webshop.episodes import EpisodeFile, play_episode
-from teduo_gym.recipes.webshop.pages import PurchaseTracker
 
 __all__ = ["collect_episodes", "goal_instructions"]
 
 
-def goal_instructions(env: PurchaseTracker, goal_indices: Sequence[int]) -> dict[int, str]:
-    """Goal index -> its instruction (one reset each).
+def goal_instructions(env: gym.Env, goal_indices: Sequence[int]) -> dict[int, str]:
+    """Goal index -> its instruction (one reset each of WebShop's ``shop_env``).
 
     Example:
-        >>> import tempfile
-        >>> from teduo_gym.envs.webshop import WebShopEnv, WebShopServeConfig, WebShopServer
-        >>> with WebShopServer(WebShopServeConfig(cache_dir=Path(tempfile.mkdtemp())).build_engine()) as server:
-        ...     goals = goal_instructions(PurchaseTracker(WebShopEnv(server.url)), [0])
+        >>> from teduo_gym.recipes.webshop.shop import webshop
+        >>> with webshop().server() as (url, _):
+        ...     goals = goal_instructions(webshop().shop_env(url), [0])
         >>> goals[0][:20]
         'i want a dry hair ha'
     """
@@ -39,7 +39,7 @@ def goal_instructions(env: PurchaseTracker, goal_indices: Sequence[int]) -> dict
 
 
 def collect_episodes(
-    env: PurchaseTracker,
+    env: gym.Env,
     goals: dict[int, str],
     n_episodes: int,
     max_steps: int,
@@ -57,7 +57,7 @@ def collect_episodes(
     seeded by ``(seed, i)``, so an interrupted collection resumed later gives the same episodes. Queries are
     written once per instruction and kept in ``queries.json`` beside ``path``. No reward is used (it is recorded
     for reports).
-    Pages are recorded as :func:`~teduo_gym.recipes.webshop.pages.state_text` with ``max_chars`` and ``max_item_chars``.
+    Pages are recorded as WebShop's ``page_text`` with ``max_chars`` and ``max_item_chars``.
 
     Returns:
         ``path``, the JSONL episodes (:class:`~teduo_gym.recipes.webshop.episodes.EpisodeFile`).
@@ -74,8 +74,7 @@ def collect_episodes(
     missing = sorted({goals[int(order[i % len(order)])] for i in range(n_episodes)} - set(queries))
     if missing:
         queries.update(zip(missing, write_queries(llm, missing)))
-        queries_path.parent.mkdir(parents=True, exist_ok=True)
-        queries_path.write_text(json.dumps(queries, indent=1))
+        write_json(queries_path, queries, indent=1)
     file = EpisodeFile(path)
     done = file.keys()
     agent = RandomClickAgent(queries)

@@ -1,22 +1,23 @@
 """WebShop episodes as plain records, played by any agent and kept in JSONL files that resume.
 
 - :class:`Episode` -- one episode: its goal, the text and action of every step, what it bought and the reward.
-- :func:`play_episode` -- play one goal with an agent on a :class:`~teduo_gym.recipes.webshop.pages.PurchaseTracker`.
-- :class:`EpisodeFile` -- a JSONL file of episodes, one line each, appended as they finish; a rerun reads the
-  finished ones and plays only the rest.
+- :func:`play_episode` -- play one goal with an agent on WebShop's ``shop_env`` (:mod:`teduo_gym.recipes.webshop.shop`).
+- :class:`EpisodeFile` -- a JSONL log of episodes (:class:`~teduo_gym.core.io.JsonlLog`), one line each, appended as
+  they finish; a rerun reads the finished ones and plays only the rest.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import gymnasium as gym
 
-from teduo_gym.recipes.webshop.pages import Purchase, state_text
+from teduo_gym.core.io import JsonlLog
+from teduo_gym.recipes.webshop.shop import webshop
 
 __all__ = ["Episode", "EpisodeFile", "play_episode"]
 
@@ -29,9 +30,9 @@ class Episode:
         key: the episode's id in its file (e.g. its number, or ``"<agent>/<goal>"``).
         goal_index: the goal's index on the server.
         instruction: the goal's instruction.
-        states: the text of each page acted on (:func:`~teduo_gym.recipes.webshop.pages.state_text`, no instruction).
+        states: the text of each page acted on (WebShop's ``page_text``, without the instruction).
         actions: the action taken on each page.
-        purchase: what was bought (None: nothing within the step cap).
+        purchase: what was bought, a WebShop ``Purchase`` (None: nothing within the step cap).
         reward: the environment's reward at the end (WebShop's score in [0, 1]; 0 without a purchase). Never used
             for learning: only to report how good the labels and the agents are.
     """
@@ -41,29 +42,38 @@ class Episode:
     instruction: str
     states: tuple[str, ...]
     actions: tuple[str, ...]
-    purchase: Purchase | None = None
+    purchase: Any = None
     reward: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of the episode (one line of an :class:`EpisodeFile`)."""
+        return asdict(self)
 
     def to_json(self) -> str:
         """One JSON line."""
-        return json.dumps(asdict(self))
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> Episode:
+        """Read :meth:`to_dict`'s object."""
+        record = dict(record)
+        purchase = record.pop("purchase")
+        record["states"], record["actions"] = tuple(record["states"]), tuple(record["actions"])
+        if purchase is not None:
+            purchase = webshop().Purchase(**{**purchase, "options": tuple(purchase["options"])})
+        return cls(**record, purchase=purchase)
 
     @classmethod
     def from_json(cls, line: str) -> Episode:
         """Read :meth:`to_json`'s line.
 
         Example:
-            >>> e = Episode("0", 3, "buy a mug", ("WebShop | Search",), ("search[mug]",), Purchase("b1", "Mug", "$2"))
+            >>> bought = webshop().Purchase("b1", "Mug", "$2")
+            >>> e = Episode("0", 3, "buy a mug", ("WebShop | Search",), ("search[mug]",), bought)
             >>> Episode.from_json(e.to_json()) == e
             True
         """
-        record = json.loads(line)
-        purchase = record.pop("purchase")
-        record["states"], record["actions"] = tuple(record["states"]), tuple(record["actions"])
-        if purchase is not None:
-            purchase["options"] = tuple(purchase["options"])
-            purchase = Purchase(**purchase)
-        return cls(**record, purchase=purchase)
+        return cls.from_dict(json.loads(line))
 
 
 def play_episode(
@@ -78,20 +88,21 @@ def play_episode(
 ) -> Episode:
     """Play goal ``goal_index`` with ``act`` (observation -> action) for at most ``max_steps`` steps.
 
-    ``env`` is a :class:`~teduo_gym.recipes.webshop.pages.PurchaseTracker` over a
-    :class:`~teduo_gym.envs.webshop.WebShopEnv`; the states recorded are
-    :func:`~teduo_gym.recipes.webshop.pages.state_text` of each page with ``max_chars`` and ``max_item_chars``: what an
-    LLM agent with the same settings reads.
+    ``env`` is WebShop's ``shop_env`` (its purchase is reported in the buying step's info); the states recorded
+    are WebShop's ``page_text`` of each page with ``max_chars`` and ``max_item_chars``: what an LLM agent with the
+    same settings reads.
     """
+    shop = webshop()
     observation, _ = env.reset(options={"goal_index": goal_index})
     instruction = observation["instruction"]
     states, actions = [], []
     purchase, reward = None, 0.0
     for _ in range(max_steps):
         action = act(observation)
-        states.append(state_text(observation, max_chars, max_item_chars))
+        states.append(shop.page_text(observation, max_chars, max_item_chars))
         actions.append(action)
-        observation, reward, terminated, truncated, info = env.step(action)
+        observation, step_reward, terminated, truncated, info = env.step(action)
+        reward = float(step_reward)
         if terminated or truncated:
             purchase = info.get("purchase")
             break
@@ -99,7 +110,8 @@ def play_episode(
 
 
 class EpisodeFile:
-    """Episodes in a JSONL file, appended one by one (a crash loses at most the episode being played).
+    """Episodes in a JSONL log (:class:`~teduo_gym.core.io.JsonlLog`), appended one by one and synced: a crash loses
+    at most the episode being played, and its torn line is cut when the file is next read.
 
     Example:
         >>> import tempfile
@@ -111,31 +123,17 @@ class EpisodeFile:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._log = JsonlLog(self.path)
 
     def read(self) -> Iterator[Episode]:
-        """The episodes written so far (a torn last line, from a crash, is skipped)."""
-        if not self.path.is_file():
-            return
-        with self.path.open() as f:
-            for line in f:
-                if line.endswith("\n"):
-                    yield Episode.from_json(line)
+        """The episodes written so far (a torn last line, from a crash, is cut from the file)."""
+        for record in self._log.read():
+            yield Episode.from_dict(record)
 
     def keys(self) -> set[str]:
         """Keys of the episodes written so far."""
         return {e.key for e in self.read()}
 
     def append(self, episode: Episode) -> None:
-        """Append one episode and flush it to disk."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.is_file() and self.path.stat().st_size:
-            with self.path.open("rb") as f:  # drop a torn last line left by a crash
-                f.seek(-1, os.SEEK_END)
-                torn = f.read(1) != b"\n"
-            if torn:
-                lines = self.path.read_text().splitlines(keepends=True)
-                self.path.write_text("".join(line for line in lines if line.endswith("\n")))
-        with self.path.open("a") as f:
-            f.write(episode.to_json() + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        """Append one episode and sync it to disk (a torn last line left by a crash is cut first)."""
+        self._log.append(episode.to_dict())

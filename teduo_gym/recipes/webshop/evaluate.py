@@ -12,18 +12,18 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 from tqdm.auto import tqdm
 
 from teduo_gym.evaluation.metrics import mean_interval, wilson_interval
 from teduo_gym.recipes.webshop.episodes import Episode, EpisodeFile, play_episode
-from teduo_gym.recipes.webshop.pages import PurchaseTracker
 
 __all__ = ["evaluate_agent", "results_table", "score_summary"]
 
 
 def evaluate_agent(
-    env: PurchaseTracker,
+    env: gym.Env,
     act: Callable[[dict[str, str]], str],
     goal_indices: Sequence[int],
     max_steps: int,
@@ -32,7 +32,8 @@ def evaluate_agent(
     desc: str = "evaluate",
     progress: bool = True,
 ) -> list[Episode]:
-    """Play each goal once with ``act`` (observation -> action); episodes are kept in ``path`` by goal index."""
+    """Play each goal once with ``act`` (observation -> action) on WebShop's ``shop_env``; episodes are kept in
+    ``path`` by goal index."""
     file = EpisodeFile(path)
     done = file.keys()
     for goal in tqdm(goal_indices, desc=desc, disable=not progress):
@@ -47,8 +48,8 @@ def score_summary(episodes: Sequence[Episode]) -> dict[str, Any]:
     the score, Wilson's for the success rate), the share of episodes that bought something and the mean length.
 
     Example:
-        >>> from teduo_gym.recipes.webshop.pages import Purchase
-        >>> p = Purchase("b1", "Mug", "$5")
+        >>> from teduo_gym.recipes.webshop.shop import webshop
+        >>> p = webshop().Purchase("b1", "Mug", "$5")
         >>> s = score_summary([Episode("0", 0, "", (), ("a", "b"), p, 1.0), Episode("1", 1, "", (), ("a",), p, 0.5),
         ...                    Episode("2", 2, "", (), ("a",) * 4)])
         >>> s["score"], s["success_rate"], s["purchase_rate"], s["mean_steps"]

@@ -8,8 +8,8 @@
   mean of the other three, ``[p_category >= 0.5] * (p_attributes + p_options + p_price) / 3``.
 - :func:`hindsight_goals` -- the goals a purchase is judged against: its episode's own goal and the training
   goals whose instructions share the most words with what was bought.
-- :func:`label_episodes` -- labels of every purchase, optionally beside the true reward; :class:`Label`.
-- :func:`catalog_truth` -- WebShop's reward of a purchase for any goal of a catalog (only for reports).
+- :func:`label_episodes` -- labels of every purchase, optionally beside the true reward (WebShop's, from the
+  ``truth`` its knowledge's ``server`` gives); :class:`Label`.
 - :func:`label_accuracy` -- agreement of the labels with the true reward at the filtered-BC threshold.
 """
 
@@ -24,20 +24,17 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from teduo_gym.envs.webshop import Catalog, webshop_reward
 from teduo_gym.labeling.cache import JudgeCache
 from teduo_gym.llm.base import LLMBackend
 from teduo_gym.offline.filtered_bc import THRESHOLD
 from teduo_gym.recipes.webshop.agents import score_continuations
 from teduo_gym.recipes.webshop.episodes import Episode
-from teduo_gym.recipes.webshop.pages import Purchase
 
 __all__ = [
     "CRITERIA",
     "JUDGE_TEMPLATE",
     "Label",
     "PurchaseJudge",
-    "catalog_truth",
     "hindsight_goals",
     "label_accuracy",
     "label_episodes",
@@ -89,7 +86,8 @@ class PurchaseJudge:
         return logp[0::2] - logp[1::2]
 
     def parts(self, goal: str, purchase: str) -> dict[str, float]:
-        """Calibrated ``p(yes)`` of each criterion for buying ``purchase`` (a :meth:`Purchase.text`) for ``goal``."""
+        """Calibrated ``p(yes)`` of each criterion for buying ``purchase`` (a WebShop ``Purchase.text()``) for
+        ``goal``."""
         cached = {c: self.cache.get(f"{c}\n{goal}", [purchase])[0] for c in CRITERIA}
         if all(v is not None for v in cached.values()):
             return {c: float(v) for c, v in cached.items()}  # type: ignore[arg-type]
@@ -123,7 +121,9 @@ def hindsight_goals(episode: Episode, goals: Mapping[int, str], k: int) -> list[
     (Jaccard similarity of their word sets; ties by goal index).
 
     Example:
-        >>> e = Episode("0", 1, "a blue cup", (), (), Purchase("b1", "Red Ceramic Mug", "$5", ("large",)))
+        >>> from teduo_gym.recipes.webshop.shop import webshop
+        >>> bought = webshop().Purchase("b1", "Red Ceramic Mug", "$5", ("large",))
+        >>> e = Episode("0", 1, "a blue cup", (), (), bought)
         >>> hindsight_goals(e, {1: "a blue cup", 2: "a large red mug", 3: "green socks"}, k=1)
         [1, 2]
     """
@@ -138,35 +138,13 @@ def hindsight_goals(episode: Episode, goals: Mapping[int, str], k: int) -> list[
     return [episode.goal_index, *others[:k]]
 
 
-def catalog_truth(catalog: Catalog) -> Callable[[Purchase, int], float]:
-    """WebShop's reward of a purchase for goal ``i`` of ``catalog`` (the simulator's truth, for reports only).
-
-    Example:
-        >>> from teduo_gym.envs.webshop import load_catalog
-        >>> catalog = load_catalog()
-        >>> goal = catalog.goals[0]
-        >>> options = tuple(v for vs in catalog.product(goal.asin).options.values() for v in vs
-        ...                 if v in goal.goal_options)
-        >>> catalog_truth(catalog)(Purchase(goal.asin.lower(), "", "", options), 0)
-        1.0
-    """
-
-    def truth(purchase: Purchase, goal_index: int) -> float:
-        product = catalog.product(purchase.asin.upper())
-        names = {value: name for name, values in product.options.items() for value in values}
-        options = {names[v]: v for v in purchase.options if v in names}
-        return webshop_reward(product, catalog.goals[goal_index], catalog.prices[product.asin], options).total
-
-    return truth
-
-
 def label_episodes(
     episodes: Sequence[Episode],
     goals: Mapping[int, str],
     judge: PurchaseJudge,
     *,
     hindsight: int = 3,
-    truth: Callable[[Purchase, int], float] | None = None,
+    truth: Callable[[Any, int], float] | None = None,
     progress: bool = True,
 ) -> list[Label]:
     """Label each purchase for its own goal and ``hindsight`` more goals (:func:`hindsight_goals`).

@@ -1,7 +1,8 @@
 """TEDUO on WebShop end to end, each stage cached on disk: ``teduo webshop run --config CONFIG.json``.
 
 Stages, each writing plain files under ``WebShopRunConfig.out`` in a folder named by a hash of the settings it
-depends on (as :mod:`teduo_gym.recipes.teduo` does), so a rerun skips finished stages and resumes an interrupted one:
+depends on (:func:`teduo_gym.core.stage.stage_key`, as :mod:`teduo_gym.recipes.teduo` names its own), so a rerun
+skips finished stages and resumes an interrupted one:
 
 1. ``data-*/episodes.jsonl`` -- episodes on training goals: LLM-written queries, then random clicks
    (:func:`~teduo_gym.recipes.webshop.collect.collect_episodes`); ``queries.json`` holds the queries.
@@ -16,7 +17,8 @@ depends on (as :mod:`teduo_gym.recipes.teduo` does), so a rerun skips finished s
    clicks on held-out goals (the test split) and on training goals: WebShop's score and success rate.
 
 With ``base_url`` None the run serves the shipped demo catalog on a loopback port for its duration; everything
-goes through :class:`~teduo_gym.envs.webshop.WebShopEnv` over HTTP.
+goes through WebShop's environment over HTTP (its knowledge's ``server`` and ``shop_env``,
+:mod:`teduo_gym.recipes.webshop.shop`).
 
 Example:
     >>> config = WebShopRunConfig(out=Path("runs/webshop-quick"), episodes=4)
@@ -26,18 +28,19 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from teduo_gym.core.stage import StageClock
+from teduo_gym.core.config import read_config
+from teduo_gym.core.io import write_json, write_text
+from teduo_gym.core.records import write_record
+from teduo_gym.core.stage import StageClock, stage_key
 from teduo_gym.llm.config import LLMConfig, shared_backend
-from teduo_gym.recipes.teduo import stage_key
 from teduo_gym.recipes.webshop.agents import ACT_TEMPLATE, REACT_TEMPLATE, RandomClickAgent, WebShopLLMAgent
+from teduo_gym.recipes.webshop.shop import webshop
 
 __all__ = ["WebShopRunCommand", "WebShopRunConfig", "run_command", "run_webshop"]
 
@@ -109,8 +112,6 @@ class WebShopRunConfig:
             >>> WebShopRunConfig.from_file(p).baselines[0].backend
             'openai'
         """
-        from teduo_gym.core.config import read_config
-
         llm = lambda v: LLMConfig(**v)  # noqa: E731
         return read_config(cls, path, {"llm": llm, "baselines": lambda v: tuple(map(llm, v)), "out": Path})
 
@@ -137,23 +138,6 @@ _AGENT = (*_EXAMPLES, "finetune_steps", "batch_size", "learning_rate", "max_leng
 _RESULTS = (*_AGENT, "eval_goals", "eval_steps", "think_tokens", "baselines")
 
 
-def _key(config: WebShopRunConfig, fields: tuple[str, ...]) -> str:
-    return stage_key(config, *fields)  # type: ignore[arg-type]  # any dataclass config works
-
-
-@contextlib.contextmanager
-def _shop(config: WebShopRunConfig) -> Iterator[tuple[str, Any]]:
-    """The server's URL and, when the run serves the demo catalog itself, that catalog (for true rewards)."""
-    if config.base_url is not None:
-        yield config.base_url, None
-        return
-    from teduo_gym.envs.webshop import WebShopServeConfig, WebShopServer
-
-    engine = WebShopServeConfig(log_level="warning", seed=config.seed).build_engine()
-    with WebShopServer(engine) as server:
-        yield server.url, engine.catalog
-
-
 def run_webshop(config: WebShopRunConfig, progress: bool = True) -> dict[str, Any]:
     """Run (or resume) every stage; print the results table and return the results (also in ``results-*.json``).
 
@@ -165,49 +149,44 @@ def run_webshop(config: WebShopRunConfig, progress: bool = True) -> dict[str, An
         WebShopConnectionError: the WebShop server cannot be reached.
         ValueError: no training goal was reached by a labelled purchase (collect more episodes).
     """
-    from teduo_gym.core.records import write_record
-    from teduo_gym.envs.webshop import WebShopEnv
     from teduo_gym.finetune import FinetuneConfig, finetune, read_examples, write_examples
     from teduo_gym.llm import TransformersBackend
     from teduo_gym.recipes.webshop.bc import bc_examples
     from teduo_gym.recipes.webshop.collect import collect_episodes, goal_instructions
     from teduo_gym.recipes.webshop.episodes import EpisodeFile
     from teduo_gym.recipes.webshop.evaluate import evaluate_agent, results_table, score_summary
-    from teduo_gym.recipes.webshop.label import Label, PurchaseJudge, catalog_truth, label_accuracy, label_episodes
-    from teduo_gym.recipes.webshop.pages import PurchaseTracker
+    from teduo_gym.recipes.webshop.label import Label, PurchaseJudge, label_accuracy, label_episodes
 
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     clock = StageClock(out)
-    results_path = out / f"results-{_key(config, _RESULTS)}.json"
+    results_path = out / f"results-{stage_key(config, *_RESULTS)}.json"
     if results_path.exists():  # finished earlier
         results = json.loads(results_path.read_text())["results"]
         print(results["table"])
         return results
 
-    with _shop(config) as (url, catalog):
-        env = PurchaseTracker(WebShopEnv(url, timeout_s=config.timeout_s))
+    shop = webshop()
+    with shop.server(config.base_url, seed=config.seed) as (url, truth):
+        env = shop.shop_env(url, timeout_s=config.timeout_s)
         try:
-            goals_path = out / f"goals-{_key(config, ('base_url', 'seed'))}.json"
+            goals_path = out / f"goals-{stage_key(config, 'base_url', 'seed')}.json"
             if not goals_path.exists():
                 train, test = env.unwrapped.goal_range("train"), env.unwrapped.goal_range("test")
                 if not train or not test:
                     raise ValueError(f"the WebShop server at {url} has no train or no test goals: {train}, {test}")
-                goals_path.write_text(
-                    json.dumps(
-                        {
-                            "train": goal_instructions(env, train),
-                            "test": goal_instructions(env, test[: config.eval_goals]),
-                        }
-                    )
-                )
+                goals = {
+                    "train": goal_instructions(env, train),
+                    "test": goal_instructions(env, test[: config.eval_goals]),
+                }
+                write_json(goals_path, goals, indent=None)
             split_goals = json.loads(goals_path.read_text())
             train_goals = {int(k): v for k, v in split_goals["train"].items()}
             test_goals = [int(k) for k in split_goals["test"]][: config.eval_goals]
             llm = shared_backend(config.llm)
 
             # 1. collect
-            data = out / f"data-{_key(config, _DATA)}" / "episodes.jsonl"
+            data = out / f"data-{stage_key(config, *_DATA)}" / "episodes.jsonl"
             with clock.stage("collect", data.parent.name, done=len(EpisodeFile(data).keys()) >= config.episodes):
                 collect_episodes(
                     env,
@@ -224,11 +203,10 @@ def run_webshop(config: WebShopRunConfig, progress: bool = True) -> dict[str, An
             episodes = list(EpisodeFile(data).read())
 
             # 2. label
-            labels_path = out / f"labels-{_key(config, _LABELS)}" / "labels.jsonl"
+            labels_path = out / f"labels-{stage_key(config, *_LABELS)}" / "labels.jsonl"
             with clock.stage("label", labels_path.parent.name, done=labels_path.exists()):
                 if not labels_path.exists():
                     judge = PurchaseJudge(llm, out / "cache")
-                    truth = catalog_truth(catalog) if catalog is not None else None
                     labels = label_episodes(
                         episodes, train_goals, judge, hindsight=config.hindsight_goals, truth=truth, progress=progress
                     )
@@ -236,14 +214,13 @@ def run_webshop(config: WebShopRunConfig, progress: bool = True) -> dict[str, An
                         "all": label_accuracy(labels, config.threshold),
                         "own_goal": label_accuracy([lb for lb, e in _own(labels, episodes) if e], config.threshold),
                     }
-                    labels_path.parent.mkdir(parents=True, exist_ok=True)
-                    (labels_path.parent / "accuracy.json").write_text(json.dumps(accuracy, indent=1))
-                    labels_path.write_text("".join(json.dumps(dataclasses.asdict(lb)) + "\n" for lb in labels))
+                    write_json(labels_path.parent / "accuracy.json", accuracy, indent=1)
+                    write_text(labels_path, "".join(json.dumps(dataclasses.asdict(lb)) + "\n" for lb in labels))
             labels = [Label(**json.loads(line)) for line in labels_path.read_text().splitlines()]
             accuracy = json.loads((labels_path.parent / "accuracy.json").read_text())
 
             # 3. filtered behaviour cloning
-            examples_path = out / f"examples-{_key(config, _EXAMPLES)}.jsonl"
+            examples_path = out / f"examples-{stage_key(config, *_EXAMPLES)}.jsonl"
             stats_path = examples_path.with_suffix(".stats.json")
             with clock.stage("examples", examples_path.name, done=examples_path.exists()):
                 if not examples_path.exists():
@@ -255,20 +232,20 @@ def run_webshop(config: WebShopRunConfig, progress: bool = True) -> dict[str, An
                             "collect more episodes (episodes), judge more goals per purchase (hindsight_goals) or "
                             "lower the threshold"
                         )
-                    stats_path.write_text(json.dumps(stats, indent=1))
+                    write_json(stats_path, stats, indent=1)
                     write_examples(examples_path, examples)
             stats = json.loads(stats_path.read_text())
             n_examples = len(read_examples(examples_path))
 
             # 4. fine-tune
-            agent_dir = out / f"agent-{_key(config, _AGENT)}"
+            agent_dir = out / f"agent-{stage_key(config, *_AGENT)}"
             with clock.stage("finetune", agent_dir.name, done=(agent_dir / "teduo_agent.json").exists()):
                 if not (agent_dir / "teduo_agent.json").exists():
                     finetune(
                         FinetuneConfig(
                             data=examples_path,
                             out=agent_dir,
-                            env=None,
+                            free_text=True,
                             model=config.llm.model,
                             learning_rate=config.learning_rate,
                             batch_size=config.batch_size,
@@ -284,7 +261,7 @@ def run_webshop(config: WebShopRunConfig, progress: bool = True) -> dict[str, An
             # 5. evaluate
             reached = [g for g in stats["goal_indices"] if g in train_goals]
             train_eval = (reached + [g for g in sorted(train_goals) if g not in reached])[: config.eval_goals]
-            folder = out / f"evaluation-{_key(config, _RESULTS)}"
+            folder = out / f"evaluation-{stage_key(config, *_RESULTS)}"
             tuned = TransformersBackend(agent_dir, batch_size=config.llm.batch_size)
             shown = {"max_chars": config.page_chars, "max_item_chars": config.item_chars}
             agents: dict[str, Any] = {"teduo (fine-tuned)": WebShopLLMAgent(tuned, ACT_TEMPLATE, **shown).act}
@@ -329,7 +306,7 @@ def run_webshop(config: WebShopRunConfig, progress: bool = True) -> dict[str, An
         "table": table,
     }
     write_record(results_path, config, results)
-    results_path.with_suffix(".md").write_text(_markdown(config, results))
+    write_text(results_path.with_suffix(".md"), _markdown(config, results))
     print(table)
     return results
 

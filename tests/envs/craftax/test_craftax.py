@@ -167,3 +167,13 @@ def test_compilation_cache_is_written_and_hit(env, monkeypatch):
     assert not {p for p in CACHE.iterdir() if p.name.startswith("jit__reset")} - entries  # a hit, nothing new
     monkeypatch.setenv("TEDUO_JAX_CACHE", "0")
     assert compilation_cache_dir() is None
+
+
+def test_an_unknown_achievement_names_the_nearest():
+    from teduo_gym.envs.craftax import achievement_index
+    from teduo_gym.wrappers import UnknownGoalError
+
+    with pytest.raises(UnknownGoalError, match=r"'collect wod' is not in Craftax-Classic's achievements .*wood"):
+        achievement_index("collect_wod")
+    with pytest.raises(UnknownGoalError):
+        make_craftax_env(goals=["fly to the moon"]).reset(seed=0)

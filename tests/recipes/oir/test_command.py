@@ -35,8 +35,13 @@ def test_oir_command_trains_evaluates_and_reports(tmp_path, capsys, teduo_cache)
     path.write_text(json.dumps({**TINY, "out": str(out), "llm_cache_dir": str(tmp_path / "answers")}))
     main(["oir", "--config", str(path)])
     assert f"wrote {out / 'summary.json'}" in capsys.readouterr().out
-    summary = json.loads((out / "summary.json").read_text())
-    assert set(summary) == {"relabel", "fixed", "random", "report"}
+    record = json.loads((out / "summary.json").read_text())
+    assert record["config"]["num_envs"] == 4 and "torch" in record["versions"]
+    summary = record["results"]
+    assert set(summary) == {"relabel", "fixed", "random", "report", "stages"}
+    assert set(summary["stages"]) == {"train relabel", "evaluate relabel", "train fixed", "evaluate fixed",
+                                      "evaluate random"}  # fmt: skip
+    assert not any(stage["cached"] for stage in summary["stages"].values())
     assert summary["relabel"]["env_steps"] == summary["fixed"]["env_steps"] == 64
     assert summary["relabel"]["relabel"]["proposed"] > 0  # the real LLM answered something parseable
     for agent in ("relabel", "fixed", "random"):
@@ -55,4 +60,7 @@ def test_oir_command_trains_evaluates_and_reports(tmp_path, capsys, teduo_cache)
     before = {p: p.stat().st_mtime_ns for p in out.rglob("evaluation.json")}
     main(["oir", "--config", str(path)])  # done: resumes, trains and evaluates nothing again
     assert {p: p.stat().st_mtime_ns for p in out.rglob("evaluation.json")} == before
-    assert json.loads((out / "summary.json").read_text())["fixed"]["evaluation"] == summary["fixed"]["evaluation"]
+    again = json.loads((out / "summary.json").read_text())["results"]
+    assert again["fixed"]["evaluation"] == summary["fixed"]["evaluation"]
+    assert all(stage["cached"] for stage in again["stages"].values())
+    assert again["stages"]["train fixed"]["seconds"] == summary["stages"]["train fixed"]["seconds"]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import gymnasium as gym
 import pytest
 
-from teduo_gym.envs.webshop import WebShopEngine, WebShopEnv, WebShopServeConfig, WebShopServer
+from teduo_gym.envs.webshop import WebShopEngine, WebShopServeConfig, WebShopServer
 from teduo_gym.llm.base import LLMBackend
 from teduo_gym.llm.config import LLMConfig, shared_backend
-from teduo_gym.recipes.webshop import PurchaseTracker
+from teduo_gym.recipes.webshop import webshop
 
 
 @pytest.fixture(scope="session")
@@ -24,8 +25,8 @@ def server(engine: WebShopEngine) -> Iterator[WebShopServer]:
 
 
 @pytest.fixture
-def env(server: WebShopServer) -> Iterator[PurchaseTracker]:
-    tracker = PurchaseTracker(WebShopEnv(server.url))
+def env(server: WebShopServer) -> Iterator[gym.Env]:
+    tracker = webshop().shop_env(server.url)
     yield tracker
     tracker.close()
 

@@ -11,13 +11,12 @@ from teduo_gym.llm.config import LLMConfig
 from teduo_gym.recipes.webshop import (
     REACT_TEMPLATE,
     EpisodeFile,
-    PurchaseTracker,
     WebShopLLMAgent,
     collect_episodes,
     play_episode,
     score_continuations,
+    webshop,
 )
-from teduo_gym.recipes.webshop.pages import clickables
 
 from .conftest import train_goals
 
@@ -30,13 +29,13 @@ def test_cached_scoring_matches_the_backend(llm) -> None:
     assert np.allclose(score_continuations(llm, prompt, candidates), llm.score([prompt], candidates)[0], atol=1e-3)
 
 
-def test_react_baseline_gives_the_same_actions_through_the_openai_api(env: PurchaseTracker, llm) -> None:
+def test_react_baseline_gives_the_same_actions_through_the_openai_api(env, llm) -> None:
     local = WebShopLLMAgent(llm, REACT_TEMPLATE, max_chars=120, max_item_chars=20)
     in_process = play_episode(env, local.act, 0, max_steps=2)
     assert in_process.actions[0].startswith("search[") and in_process.actions[0] != "search[]"
     obs, _ = env.reset(options={"goal_index": 0})
     obs, *_ = env.step(in_process.actions[0])
-    assert in_process.actions[1].removeprefix("click[").removesuffix("]") in clickables(obs)  # never invalid
+    assert in_process.actions[1].removeprefix("click[").removesuffix("]") in webshop().clickables(obs)  # never invalid
     with LLMServer(llm) as server:
         api = LLMConfig(backend="openai", base_url=server.url, timeout_s=600).create()
         remote = WebShopLLMAgent(api, REACT_TEMPLATE, max_chars=120, max_item_chars=20)
@@ -44,7 +43,7 @@ def test_react_baseline_gives_the_same_actions_through_the_openai_api(env: Purch
     assert over_http.actions == in_process.actions
 
 
-def test_collection_resumes(env: PurchaseTracker, engine: WebShopEngine, llm, tmp_path: Path) -> None:
+def test_collection_resumes(env, engine: WebShopEngine, llm, tmp_path: Path) -> None:
     goals = train_goals(engine, 3)
     path = tmp_path / "episodes.jsonl"
     collect_episodes(env, goals, 2, 4, path, llm=llm, progress=False)

@@ -1,8 +1,8 @@
 """Filtered behaviour cloning keeps the best loop-free trajectory per goal."""
 
-from teduo_gym.recipes.webshop import Episode, Label, Purchase, bc_examples
+from teduo_gym.recipes.webshop import Episode, Label, bc_examples, webshop
 
-MUG = Purchase("b1", "Red Mug", "$5", ("large",))
+MUG = webshop().Purchase("b1", "Red Mug", "$5", ("large",))
 
 
 def test_best_loop_free_trajectory_per_goal() -> None:

@@ -4,16 +4,9 @@ from pathlib import Path
 
 import numpy as np
 
-from teduo_gym.envs.webshop import WebShopEngine
+from teduo_gym.envs.webshop import WebShopEngine, catalog_truth
 from teduo_gym.llm.base import LLMBackend
-from teduo_gym.recipes.webshop import (
-    PurchaseJudge,
-    PurchaseTracker,
-    catalog_truth,
-    label_accuracy,
-    label_episodes,
-    play_episode,
-)
+from teduo_gym.recipes.webshop import PurchaseJudge, label_accuracy, label_episodes, play_episode
 
 from .conftest import expert_actions, train_goals
 
@@ -30,7 +23,7 @@ class NoCalls:
     score = generate
 
 
-def test_labels_resume_from_the_cache(env: PurchaseTracker, engine: WebShopEngine, llm, tmp_path: Path) -> None:
+def test_labels_resume_from_the_cache(env, engine: WebShopEngine, llm, tmp_path: Path) -> None:
     goals = train_goals(engine, 5)
     goal = next(iter(goals))
     actions = iter(expert_actions(engine, goal))

@@ -8,7 +8,7 @@ import pytest
 from teduo_gym.envs.webshop import WebShopConnectionError, WebShopServer
 from teduo_gym.recipes.webshop import WebShopRunCommand, WebShopRunConfig, run_command, run_webshop
 
-EXAMPLES = Path(__file__).parents[2] / "examples"
+EXAMPLES = Path(__file__).parents[3] / "examples"
 
 
 def test_example_config_loads() -> None:

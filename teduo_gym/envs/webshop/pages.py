@@ -1,4 +1,4 @@
-"""What an agent reads of a WebShop page, and what a purchase was.
+"""What an agent reads of a WebShop page, what a purchase was, and WebShop's reward of it for any goal.
 
 - :func:`page_nodes` -- a page's visible texts (WebShop's ``text`` mode), without the instruction.
 - :func:`state_text` -- a short text of a page for an LLM: its texts, each cut short, plus the options chosen.
@@ -6,6 +6,7 @@
 - :class:`PurchaseTracker` -- a wrapper of :class:`~teduo_gym.envs.webshop.WebShopEnv` that follows the product
   and options an episode chooses: the observation gains ``"chosen"`` (the options chosen on the current product)
   and the info of the step that buys gains ``"purchase"`` (:class:`Purchase`).
+- :func:`catalog_truth` -- WebShop's reward of a purchase for any goal of a catalog (the simulator's truth).
 
 In WebShop's ``text`` mode the item page looks the same before and after an option is clicked, so the chosen
 options are added to the text an agent acts on: without them, choosing an option would look like a step that
@@ -15,12 +16,25 @@ changes nothing (and filtered behaviour cloning would cut it out as a loop).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
 
-__all__ = ["BUTTONS", "Purchase", "PurchaseTracker", "clickables", "page_nodes", "state_text"]
+from teduo_gym.envs.webshop.catalog import Catalog
+from teduo_gym.envs.webshop.reward import webshop_reward
+
+__all__ = [
+    "BUTTONS",
+    "Purchase",
+    "PurchaseTracker",
+    "catalog_truth",
+    "clickables",
+    "has_search_bar",
+    "page_nodes",
+    "state_text",
+]
 
 #: Clickables that are buttons of the shop, not products or options.
 BUTTONS = frozenset({"search", "back to search", "next >", "< prev", "description", "features", "reviews", "buy now"})
@@ -74,7 +88,12 @@ def clickables(observation: dict[str, str]) -> list[str]:
 
 
 def has_search_bar(observation: dict[str, str]) -> bool:
-    """Whether the page is the search page (an agent searches there)."""
+    """Whether the page is the search page (an agent searches there).
+
+    Example:
+        >>> has_search_bar({"available_actions": '{"has_search_bar": true, "clickables": ["search"]}'})
+        True
+    """
     return bool(json.loads(observation["available_actions"])["has_search_bar"])
 
 
@@ -98,6 +117,7 @@ class PurchaseTracker(gym.Wrapper[dict[str, str], str, dict[str, str], str]):
     On a results page, a click on something that is not a button opens a product (its options start empty); on an
     item page such a click chooses an option (replacing an earlier value of the same option is WebShop's rule, but
     the option names are not in the page's clickables, so values are kept in click order without repeats).
+    :attr:`purchase` is what the episode bought (None before Buy Now), :attr:`page` the latest observation.
 
     Example:
         >>> import tempfile
@@ -111,8 +131,8 @@ class PurchaseTracker(gym.Wrapper[dict[str, str], str, dict[str, str], str]):
         ...     obs, *_ = env.step(f"click[{product}]")
         ...     obs, reward, done, _, info = env.step("click[buy now]")
         ...     env.close()
-        >>> done, info["purchase"].asin == product
-        (True, True)
+        >>> done, info["purchase"].asin == product, env.purchase == info["purchase"]
+        (True, True, True)
     """
 
     def __init__(self, env: gym.Env[dict[str, str], str]) -> None:
@@ -120,15 +140,22 @@ class PurchaseTracker(gym.Wrapper[dict[str, str], str, dict[str, str], str]):
         self._observation: dict[str, str] = {}
         self._product: tuple[str, str, str] | None = None
         self._options: list[str] = []
+        #: what the current episode bought (None until its Buy Now).
+        self.purchase: Purchase | None = None
+
+    @property
+    def page(self) -> dict[str, str]:
+        """The latest observation (with ``"chosen"``)."""
+        return self._observation
 
     def _with_chosen(self, observation: dict[str, str]) -> dict[str, str]:
         self._observation = {**observation, "chosen": ", ".join(self._options)}
         return self._observation
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[dict[str, str], dict]:
-        """Reset the env and forget the product and options."""
+        """Reset the env and forget the product, options and purchase."""
         observation, info = self.env.reset(seed=seed, options=options)
-        self._product, self._options = None, []
+        self._product, self._options, self.purchase = None, [], None
         return self._with_chosen(observation), info
 
     def step(self, action: str) -> tuple[dict[str, str], float, bool, bool, dict]:
@@ -145,10 +172,34 @@ class PurchaseTracker(gym.Wrapper[dict[str, str], str, dict[str, str], str]):
                 self._product, self._options = (target, "", ""), []
         if target is not None and on_item_page and self._product is not None:
             nodes = page_nodes(before)
-            price = next((i for i, node in enumerate(nodes) if node.startswith("Price: ")), None)
-            if price is not None:  # the item page names the product: remember its title and price
-                self._product = (self._product[0], nodes[price - 1], nodes[price])
+            at = next((i for i, node in enumerate(nodes) if node.startswith("Price: ")), None)
+            if at is not None:  # the item page names the product: remember its title and price
+                self._product = (self._product[0], nodes[at - 1], nodes[at])
         if target == "buy now" and terminated and self._product is not None:
             asin, title, price = self._product
-            info = {**info, "purchase": Purchase(asin, title, price, tuple(self._options))}
-        return self._with_chosen(observation), reward, terminated, truncated, info
+            self.purchase = Purchase(asin, title, price, tuple(self._options))
+            info = {**info, "purchase": self.purchase}
+        return self._with_chosen(observation), float(reward), terminated, truncated, info
+
+
+def catalog_truth(catalog: Catalog) -> Callable[[Purchase, int], float]:
+    """WebShop's reward of a purchase for goal ``i`` of ``catalog`` (the simulator's truth, for reports and
+    ground-truth goal detection).
+
+    Example:
+        >>> from teduo_gym.envs.webshop import load_catalog
+        >>> catalog = load_catalog()
+        >>> goal = catalog.goals[0]
+        >>> options = tuple(v for vs in catalog.product(goal.asin).options.values() for v in vs
+        ...                 if v in goal.goal_options)
+        >>> catalog_truth(catalog)(Purchase(goal.asin.lower(), "", "", options), 0)
+        1.0
+    """
+
+    def truth(purchase: Purchase, goal_index: int) -> float:
+        product = catalog.product(purchase.asin.upper())
+        names = {value: name for name, values in product.options.items() for value in values}
+        options = {names[v]: v for v in purchase.options if v in names}
+        return webshop_reward(product, catalog.goals[goal_index], catalog.prices[product.asin], options).total
+
+    return truth
