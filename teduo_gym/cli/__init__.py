@@ -22,7 +22,7 @@ from teduo_gym.llm.base import LLMError
 from teduo_gym.llm.config import LLMConfig
 from teduo_gym.online.config import SB3Config
 from teduo_gym.recipes.oir.command import OIRCommand
-from teduo_gym.recipes.teduo import RunConfig, Stage
+from teduo_gym.recipes.teduo import RunConfig, StageName
 from teduo_gym.recipes.teduo_evaluation import EvaluateConfig, evaluate
 from teduo_gym.recipes.webshop.run import WebShopRunCommand, run_command
 from teduo_gym.recipes.webshop.shop import webshop
@@ -37,7 +37,7 @@ class RunCommand:
     #: the JSON config, e.g. examples/babyai-quick.json.
     config: Path
     #: stop after this stage (e.g. examples, then fine-tune on GPUs with `teduo finetune`, then run again).
-    until: Stage | None = None
+    until: StageName | None = None
     #: the environment; replaces the config's "env" when set: a registered id or the "module:attr" of knowledge in
     #: your own file (e.g. my_env:MyKnowledge, importable from the current directory).
     env: str | None = None

@@ -6,7 +6,7 @@ bookkeeping, the executor of shards and the agent protocol.
 - ``paths.py`` -- :func:`cache_root`.
 - ``records.py`` -- :func:`write_record`, :func:`versions`, :func:`to_jsonable`.
 - ``config.py`` -- :func:`read_config`.
-- ``stage.py`` -- :class:`StageClock`.
+- ``stage.py`` -- :class:`Stage`, :class:`StageRunner`, :class:`StageClock`, :func:`stage_key`.
 - ``executor.py`` -- :class:`ExecutorConfig`, :func:`map_shards`, :func:`run_shards`.
 - ``agent.py`` -- :class:`Agent`, the protocol every agent implements.
 """

@@ -1,7 +1,8 @@
 """TEDUO end to end, each stage cached on disk: ``teduo run --config CONFIG.json``.
 
-Stages, each writing plain files under ``RunConfig.out`` in a folder named by a hash of the settings it depends
-on, so a rerun skips finished stages and a changed setting reruns only what depends on it:
+Stages (:class:`~teduo_gym.core.stage.Stage`, run by a :class:`~teduo_gym.core.stage.StageRunner`), each writing
+plain files under ``RunConfig.out`` in a folder named by a hash of the settings it depends on, so a rerun skips
+finished stages and a changed setting reruns only what depends on it:
 
 1. ``data-*`` -- unlabelled transitions (:func:`teduo_gym.collection.collect`, itself resumable);
 2. ``labels-*`` -- hindsight labels of the training goals (:func:`teduo_gym.labeling.label`);
@@ -33,7 +34,7 @@ import numpy as np
 
 from teduo_gym.agents.llm_agent import COMPACT_TEMPLATE
 from teduo_gym.core.executor import ExecutorConfig
-from teduo_gym.core.stage import StageClock, stage_key
+from teduo_gym.core.stage import Stage, StageRunner, stage_key
 from teduo_gym.labeling.hindsight import Mode
 from teduo_gym.llm.config import LLMConfig
 
@@ -41,9 +42,9 @@ if TYPE_CHECKING:
     from teduo_gym.finetune import FinetuneConfig
 
 #: The stages of :func:`run`, in order (``teduo run --until STAGE`` stops after one).
-Stage = Literal["collect", "label", "examples", "finetune", "evaluate"]
+StageName = Literal["collect", "label", "examples", "finetune", "evaluate"]
 
-__all__ = ["RunConfig", "StagePaths", "finetune_config", "q_table_policies", "run"]
+__all__ = ["RunConfig", "StageName", "StagePaths", "finetune_config", "q_table_policies", "run"]
 
 
 @dataclass(frozen=True)
@@ -159,18 +160,16 @@ class StagePaths:
         )
 
 
-def run(config: RunConfig, progress: bool = True, until: Stage | None = None) -> dict[str, Any]:
+def run(config: RunConfig, progress: bool = True, until: StageName | None = None) -> dict[str, Any]:
     """Run (or resume) every stage, or those up to ``until``; print the results tables and return ``{"evaluation":
     {setting: {agent: summary}}, "stages": {stage: {"folder", "seconds", "cached"}}}`` (only ``"stages"`` when
     stopped early, e.g. at ``"examples"`` to fine-tune on GPUs with ``teduo finetune``)."""
     from teduo_gym.collection import CollectConfig, collect
     from teduo_gym.collection.collect import MANIFEST
     from teduo_gym.core.records import write_record
-    from teduo_gym.datasets import load_dataset
     from teduo_gym.envs import knowledge_for
-    from teduo_gym.evaluation.protocol import Protocol
     from teduo_gym.finetune import finetune
-    from teduo_gym.labeling import SCHEMA_MODES, LabelConfig, LabelTable, label
+    from teduo_gym.labeling import SCHEMA_MODES
     from teduo_gym.recipes.teduo_evaluation import evaluate_run, pipeline_agents
 
     knowledge = knowledge_for(config.env)
@@ -180,79 +179,76 @@ def run(config: RunConfig, progress: bool = True, until: Stage | None = None) ->
         *(["describe_states"] if config.text != "abstract" else []),
         stage=f"teduo run (label_mode {config.label_mode!r}, examples {config.examples!r}, text {config.text!r})",
     )
-    out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
-    clock = StageClock(out)
-
     paths = StagePaths.of(config)
-    data_dir = paths.data
-    with clock.stage("collect", data_dir.name, done=(data_dir / MANIFEST).is_file()):
-        collect(
-            CollectConfig(
-                env=config.env,
-                policy=config.policy,
-                layouts=config.layouts,
-                test_layouts=config.test_layouts,
-                episodes_per_layout=config.episodes_per_layout,
-                max_steps=config.max_steps,
-                seed=config.seed,
-                out=data_dir,
-                executor=config.executor,
+    collect_config = CollectConfig(
+        env=config.env,
+        policy=config.policy,
+        layouts=config.layouts,
+        test_layouts=config.test_layouts,
+        episodes_per_layout=config.episodes_per_layout,
+        max_steps=config.max_steps,
+        seed=config.seed,
+        out=paths.data,
+        executor=config.executor,
+    )
+    runner = StageRunner(config.out)
+    ran = runner.run(
+        [
+            Stage(
+                "collect",
+                paths.data,
+                lambda: collect(collect_config, progress=progress),
+                done=paths.data / MANIFEST,
+                resumes=True,  # collect resumes an interrupted collection itself
             ),
-            progress=progress,
-        )
-    if until == "collect":
-        return {"stages": clock.report()}
-    data = load_dataset(data_dir)
-
-    table_path = paths.labels
-    labels_dir = table_path.parent
-    with clock.stage("label", labels_dir.name, done=table_path.exists()):
-        if not table_path.exists():
-            goals_file = out / "train_goals.txt"
-            goals_file.write_text("\n".join(Protocol.from_run_config(config).train_goals) + "\n")
-            label(
-                LabelConfig(
-                    dataset=str(data_dir),
-                    goals_file=str(goals_file),
-                    modes=(config.label_mode,),
-                    out_dir=str(labels_dir),
-                    cache_dir=str(out / "cache"),
-                    seed=config.seed,
-                    llm=config.llm,
-                    executor=config.executor,
-                    progress=progress,
-                )
-            )
-    if until == "label":
-        return {"stages": clock.report()}
-    table = LabelTable.load(table_path, data)
-    abstraction = knowledge.goal_schema(data.state_layout) if knowledge.provides("goal_schema") else None
-
-    examples_path = paths.examples
-    with clock.stage("examples", examples_path.name, done=examples_path.exists()):
-        if not examples_path.exists():
-            _write_examples(config, data, table, abstraction, examples_path, progress)
-    if until == "examples":
-        return {"stages": clock.report()}
-
-    agent_dir = paths.agent
-    with clock.stage("finetune", agent_dir.name, done=(agent_dir / "teduo_agent.json").exists()):
-        if not (agent_dir / "teduo_agent.json").exists():
-            finetune(finetune_config(config, progress))
-    if until == "finetune":
-        return {"stages": clock.report()}
-
-    results_path = paths.results
-    if results_path.exists():  # finished earlier: its record holds the stage times of that run
-        results = json.loads(results_path.read_text())["results"]
-    else:
-        with clock.stage("evaluate", results_path.name):
-            evaluation = evaluate_run(config, pipeline_agents(config.env), out=paths.evaluation, progress=progress)
-        results = {"evaluation": evaluation, "stages": clock.report()}
-        write_record(results_path, config, results)
+            Stage("label", paths.labels.parent, lambda: _label(config, progress), done=paths.labels),
+            Stage("examples", paths.examples, lambda: _write_examples(config, progress)),
+            Stage(
+                "finetune",
+                paths.agent,
+                lambda: finetune(finetune_config(config, progress)),
+                done=paths.agent / "teduo_agent.json",
+            ),
+            Stage(
+                "evaluate",
+                paths.results,
+                lambda: evaluate_run(config, pipeline_agents(config.env), out=paths.evaluation, progress=progress),
+            ),
+        ],
+        until=until,
+    )
+    if runner.stopped:
+        return {"stages": runner.report()}
+    if "evaluate" in ran:
+        results = {"evaluation": ran["evaluate"], "stages": runner.report()}
+        write_record(paths.results, config, results)
+    else:  # finished earlier: its record holds the stage times of that run
+        results = json.loads(paths.results.read_text())["results"]
     _print(results)
     return results
+
+
+def _label(config: RunConfig, progress: bool = True) -> None:
+    """Label the data of ``config`` for its training goals (written to ``OUT/train_goals.txt``)."""
+    from teduo_gym.evaluation.protocol import Protocol
+    from teduo_gym.labeling import LabelConfig, label
+
+    out, paths = Path(config.out), StagePaths.of(config)
+    goals_file = out / "train_goals.txt"
+    goals_file.write_text("\n".join(Protocol.from_run_config(config).train_goals) + "\n")
+    label(
+        LabelConfig(
+            dataset=str(paths.data),
+            goals_file=str(goals_file),
+            modes=(config.label_mode,),
+            out_dir=str(paths.labels.parent),
+            cache_dir=str(out / "cache"),
+            seed=config.seed,
+            llm=config.llm,
+            executor=config.executor,
+            progress=progress,
+        )
+    )
 
 
 def finetune_config(config: RunConfig, progress: bool = True, processes: int = 1) -> FinetuneConfig:
@@ -289,17 +285,23 @@ def finetune_config(config: RunConfig, progress: bool = True, processes: int = 1
     )
 
 
-def _write_examples(
-    config: RunConfig, data: Any, table: Any, abstraction: Any, path: Path, progress: bool = True
-) -> None:
-    """The fine-tuning examples (one per step), whole action sequences (``*.sequences.jsonl``) and per-goal
-    statistics (``*.stats.json``); goals never reached in the data are reported there and skipped."""
+def _write_examples(config: RunConfig, progress: bool = True) -> None:
+    """The fine-tuning examples (one per step) of ``config``'s data and labels, whole action sequences
+    (``*.sequences.jsonl``) and per-goal statistics (``*.stats.json``); goals never reached in the data are reported
+    there and skipped."""
+    from teduo_gym.datasets import load_dataset
     from teduo_gym.envs import knowledge_for
     from teduo_gym.finetune import write_examples
+    from teduo_gym.labeling import LabelTable
     from teduo_gym.labeling.abstraction import abstract
     from teduo_gym.offline import filtered_bc_examples, sharded_action_examples
 
-    action_words = knowledge_for(config.env).action_words
+    paths = StagePaths.of(config)
+    path = paths.examples
+    data = load_dataset(paths.data)
+    table = LabelTable.load(paths.labels, data)
+    knowledge = knowledge_for(config.env)
+    action_words = knowledge.action_words
     sequences = path.with_suffix(".sequences.jsonl")
     if config.examples == "rollouts":
         examples, stats = sharded_action_examples(
@@ -315,6 +317,7 @@ def _write_examples(
         )
     else:
         if config.text == "abstract":
+            abstraction = knowledge.goal_schema(data.state_layout)
             views: Any = lambda g: abstract(abstraction, data.states, table.choices[g])  # noqa: E731
         else:
             egocentric = egocentric_states(data)

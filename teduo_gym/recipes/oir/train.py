@@ -36,7 +36,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from teduo_gym.core.io import atomic_write, write_json
-from teduo_gym.core.stage import StageClock
+from teduo_gym.core.stage import Stage, StageRunner
 from teduo_gym.llm.base import LLMResponseError
 from teduo_gym.recipes.oir.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from teduo_gym.recipes.oir.config import EvaluationConfig, OIRConfig
@@ -545,10 +545,32 @@ def evaluate_random(config: OIRConfig) -> dict[str, dict[str, InstructionResult]
     )
 
 
+def _arm_stages(arm: str, trainer: OIRTrainer, evaluation: EvaluationConfig) -> list[Stage]:
+    """Train one arm, then evaluate it; both resume (training from its last checkpoint, evaluation from its file)
+    and return what later code needs, so they run even when done."""
+    path = trainer.out / "evaluation.json"
+    return [
+        Stage(
+            f"train {arm}",
+            trainer.out,
+            trainer.train,
+            done=lambda: trainer.update >= trainer.config.num_updates,
+            resumes=True,
+        ),
+        Stage(
+            f"evaluate {arm}",
+            path,
+            trainer.evaluate,
+            done=lambda: _stored_evaluation(path, evaluation, trainer.update) is not None,
+            resumes=True,
+        ),
+    ]
+
+
 def run_oir(config: OIRConfig) -> dict[str, Any]:
     """Train every arm of ``config`` (each resumes from its last checkpoint), evaluate them and a random agent, and
     write ``out/report.md``; returns ``{arm: summary}`` with each arm's evaluation summary, the report's path and
-    ``"stages"``: each stage's wall time (:class:`~teduo_gym.core.stage.StageClock`, kept in
+    ``"stages"``: each stage's wall time (:class:`~teduo_gym.core.stage.StageRunner`, kept in
     ``out/stage_times.json``; a stage found done reports the time it took when it ran).
 
     Example:
@@ -557,21 +579,26 @@ def run_oir(config: OIRConfig) -> dict[str, Any]:
         4
     """
     out = Path(config.out)
-    clock = StageClock(out)
+    runner = StageRunner(out)
     results: dict[str, Any] = {}
     threshold = config.evaluation.coverage_threshold
-    for arm in config.arms:
+    for arm in config.arms:  # one trainer at a time: each holds its own networks and buffer
         trainer = OIRTrainer(config.arm(arm))
-        with clock.stage(f"train {arm}", arm, done=trainer.update >= trainer.config.num_updates):
-            summary = trainer.train()
-        done = _stored_evaluation(trainer.out / "evaluation.json", config.evaluation, trainer.update) is not None
-        with clock.stage(f"evaluate {arm}", f"{arm}/evaluation.json", done=done):
-            evaluation = trainer.evaluate()
-        results[arm] = summary | {"evaluation": summarize(evaluation, threshold)}
+        ran = runner.run(_arm_stages(arm, trainer, config.evaluation))
+        results[arm] = ran[f"train {arm}"] | {"evaluation": summarize(ran[f"evaluate {arm}"], threshold)}
     path = out / RANDOM_AGENT / "evaluation.json"
-    with clock.stage(f"evaluate {RANDOM_AGENT}", f"{RANDOM_AGENT}/evaluation.json",
-                     done=_stored_evaluation(path, config.evaluation, 0) is not None):  # fmt: skip
-        results[RANDOM_AGENT] = {"evaluation": summarize(evaluate_random(config), threshold)}
+    ran = runner.run(
+        [
+            Stage(
+                f"evaluate {RANDOM_AGENT}",
+                path,
+                lambda: evaluate_random(config),
+                done=lambda: _stored_evaluation(path, config.evaluation, 0) is not None,
+                resumes=True,
+            )
+        ]
+    )
+    results[RANDOM_AGENT] = {"evaluation": summarize(ran[f"evaluate {RANDOM_AGENT}"], threshold)}
     results["report"] = str(write_report(out, config.arms))
-    results["stages"] = clock.report()
+    results["stages"] = runner.report()
     return results

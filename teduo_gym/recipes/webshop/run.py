@@ -1,8 +1,9 @@
 """TEDUO on WebShop end to end, each stage cached on disk: ``teduo webshop run --config CONFIG.json``.
 
 Stages, each writing plain files under ``WebShopRunConfig.out`` in a folder named by a hash of the settings it
-depends on (:func:`teduo_gym.core.stage.stage_key`, as :mod:`teduo_gym.recipes.teduo` names its own), so a rerun
-skips finished stages and resumes an interrupted one:
+depends on (:func:`teduo_gym.core.stage.stage_key`, as :mod:`teduo_gym.recipes.teduo` names its own) and run by
+the same :class:`~teduo_gym.core.stage.StageRunner`, so a rerun skips finished stages and resumes an interrupted
+one:
 
 1. ``data-*/episodes.jsonl`` -- episodes on training goals: LLM-written queries, then random clicks
    (:func:`~teduo_gym.recipes.webshop.collect.collect_episodes`); ``queries.json`` holds the queries.
@@ -32,15 +33,18 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from teduo_gym.core.config import read_config
 from teduo_gym.core.io import write_json, write_text
 from teduo_gym.core.records import write_record
-from teduo_gym.core.stage import StageClock, stage_key
+from teduo_gym.core.stage import Stage, StageRunner, stage_key
 from teduo_gym.llm.config import LLMConfig, shared_backend
 from teduo_gym.recipes.webshop.agents import ACT_TEMPLATE, REACT_TEMPLATE, RandomClickAgent, WebShopLLMAgent
 from teduo_gym.recipes.webshop.shop import webshop
+
+if TYPE_CHECKING:
+    from teduo_gym.finetune import FinetuneConfig
 
 __all__ = ["WebShopRunCommand", "WebShopRunConfig", "run_command", "run_webshop"]
 
@@ -138,6 +142,33 @@ _AGENT = (*_EXAMPLES, "finetune_steps", "batch_size", "learning_rate", "max_leng
 _RESULTS = (*_AGENT, "eval_goals", "eval_steps", "think_tokens", "baselines")
 
 
+@dataclass(frozen=True)
+class _Paths:
+    """Where each stage of a config writes (under ``out``, named by the hash of what it depends on)."""
+
+    goals: Path
+    episodes: Path
+    labels: Path
+    examples: Path
+    agent: Path
+    evaluation: Path
+    results: Path
+
+    @classmethod
+    def of(cls, config: WebShopRunConfig) -> _Paths:
+        """The stage paths of ``config``."""
+        out = Path(config.out)
+        return cls(
+            goals=out / f"goals-{stage_key(config, 'base_url', 'seed')}.json",
+            episodes=out / f"data-{stage_key(config, *_DATA)}" / "episodes.jsonl",
+            labels=out / f"labels-{stage_key(config, *_LABELS)}" / "labels.jsonl",
+            examples=out / f"examples-{stage_key(config, *_EXAMPLES)}.jsonl",
+            agent=out / f"agent-{stage_key(config, *_AGENT)}",
+            evaluation=out / f"evaluation-{stage_key(config, *_RESULTS)}",
+            results=out / f"results-{stage_key(config, *_RESULTS)}.json",
+        )
+
+
 def run_webshop(config: WebShopRunConfig, progress: bool = True) -> dict[str, Any]:
     """Run (or resume) every stage; print the results table and return the results (also in ``results-*.json``).
 
@@ -149,166 +180,220 @@ def run_webshop(config: WebShopRunConfig, progress: bool = True) -> dict[str, An
         WebShopConnectionError: the WebShop server cannot be reached.
         ValueError: no training goal was reached by a labelled purchase (collect more episodes).
     """
-    from teduo_gym.finetune import FinetuneConfig, finetune, read_examples, write_examples
-    from teduo_gym.llm import TransformersBackend
-    from teduo_gym.recipes.webshop.bc import bc_examples
-    from teduo_gym.recipes.webshop.collect import collect_episodes, goal_instructions
+    from teduo_gym.finetune import finetune, read_examples
+    from teduo_gym.recipes.webshop.collect import collect_episodes
     from teduo_gym.recipes.webshop.episodes import EpisodeFile
-    from teduo_gym.recipes.webshop.evaluate import evaluate_agent, results_table, score_summary
-    from teduo_gym.recipes.webshop.label import Label, PurchaseJudge, label_accuracy, label_episodes
+    from teduo_gym.recipes.webshop.evaluate import results_table
 
-    out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
-    clock = StageClock(out)
-    results_path = out / f"results-{stage_key(config, *_RESULTS)}.json"
-    if results_path.exists():  # finished earlier
-        results = json.loads(results_path.read_text())["results"]
+    paths = _Paths.of(config)
+    if paths.results.exists():  # finished earlier
+        results = json.loads(paths.results.read_text())["results"]
         print(results["table"])
         return results
 
+    runner = StageRunner(config.out)
     shop = webshop()
     with shop.server(config.base_url, seed=config.seed) as (url, truth):
         env = shop.shop_env(url, timeout_s=config.timeout_s)
         try:
-            goals_path = out / f"goals-{stage_key(config, 'base_url', 'seed')}.json"
-            if not goals_path.exists():
-                train, test = env.unwrapped.goal_range("train"), env.unwrapped.goal_range("test")
-                if not train or not test:
-                    raise ValueError(f"the WebShop server at {url} has no train or no test goals: {train}, {test}")
-                goals = {
-                    "train": goal_instructions(env, train),
-                    "test": goal_instructions(env, test[: config.eval_goals]),
-                }
-                write_json(goals_path, goals, indent=None)
-            split_goals = json.loads(goals_path.read_text())
-            train_goals = {int(k): v for k, v in split_goals["train"].items()}
-            test_goals = [int(k) for k in split_goals["test"]][: config.eval_goals]
+            train_goals, test_goals = _split_goals(config, env, url, paths.goals)
             llm = shared_backend(config.llm)
-
-            # 1. collect
-            data = out / f"data-{stage_key(config, *_DATA)}" / "episodes.jsonl"
-            with clock.stage("collect", data.parent.name, done=len(EpisodeFile(data).keys()) >= config.episodes):
-                collect_episodes(
-                    env,
-                    train_goals,
-                    config.episodes,
-                    config.max_steps,
-                    data,
-                    llm=llm,
-                    seed=config.seed,
-                    max_chars=config.page_chars,
-                    max_item_chars=config.item_chars,
-                    progress=progress,
-                )
-            episodes = list(EpisodeFile(data).read())
-
-            # 2. label
-            labels_path = out / f"labels-{stage_key(config, *_LABELS)}" / "labels.jsonl"
-            with clock.stage("label", labels_path.parent.name, done=labels_path.exists()):
-                if not labels_path.exists():
-                    judge = PurchaseJudge(llm, out / "cache")
-                    labels = label_episodes(
-                        episodes, train_goals, judge, hindsight=config.hindsight_goals, truth=truth, progress=progress
-                    )
-                    accuracy = {
-                        "all": label_accuracy(labels, config.threshold),
-                        "own_goal": label_accuracy([lb for lb, e in _own(labels, episodes) if e], config.threshold),
-                    }
-                    write_json(labels_path.parent / "accuracy.json", accuracy, indent=1)
-                    write_text(labels_path, "".join(json.dumps(dataclasses.asdict(lb)) + "\n" for lb in labels))
-            labels = [Label(**json.loads(line)) for line in labels_path.read_text().splitlines()]
-            accuracy = json.loads((labels_path.parent / "accuracy.json").read_text())
-
-            # 3. filtered behaviour cloning
-            examples_path = out / f"examples-{stage_key(config, *_EXAMPLES)}.jsonl"
-            stats_path = examples_path.with_suffix(".stats.json")
-            with clock.stage("examples", examples_path.name, done=examples_path.exists()):
-                if not examples_path.exists():
-                    instructions = {**train_goals, **{e.goal_index: e.instruction for e in episodes}}
-                    examples, stats = bc_examples(episodes, labels, instructions, threshold=config.threshold)
-                    if not examples:
-                        raise ValueError(
-                            f"no training goal has a purchase labelled >= {config.threshold} in {config.out}: "
-                            "collect more episodes (episodes), judge more goals per purchase (hindsight_goals) or "
-                            "lower the threshold"
-                        )
-                    write_json(stats_path, stats, indent=1)
-                    write_examples(examples_path, examples)
-            stats = json.loads(stats_path.read_text())
-            n_examples = len(read_examples(examples_path))
-
-            # 4. fine-tune
-            agent_dir = out / f"agent-{stage_key(config, *_AGENT)}"
-            with clock.stage("finetune", agent_dir.name, done=(agent_dir / "teduo_agent.json").exists()):
-                if not (agent_dir / "teduo_agent.json").exists():
-                    finetune(
-                        FinetuneConfig(
-                            data=examples_path,
-                            out=agent_dir,
-                            free_text=True,
-                            model=config.llm.model,
-                            learning_rate=config.learning_rate,
-                            batch_size=config.batch_size,
-                            max_steps=config.finetune_steps,
-                            max_length=config.max_length,
-                            save_steps=max(1, config.finetune_steps // 3),
-                            seed=config.seed,
-                            template=ACT_TEMPLATE,
-                            progress=progress,
-                        )
-                    )
-
-            # 5. evaluate
-            reached = [g for g in stats["goal_indices"] if g in train_goals]
-            train_eval = (reached + [g for g in sorted(train_goals) if g not in reached])[: config.eval_goals]
-            folder = out / f"evaluation-{stage_key(config, *_RESULTS)}"
-            tuned = TransformersBackend(agent_dir, batch_size=config.llm.batch_size)
-            shown = {"max_chars": config.page_chars, "max_item_chars": config.item_chars}
-            agents: dict[str, Any] = {"teduo (fine-tuned)": WebShopLLMAgent(tuned, ACT_TEMPLATE, **shown).act}
-            for baseline in config.baselines:
-                backend = shared_backend(baseline)
-                agent = WebShopLLMAgent(backend, REACT_TEMPLATE, think_tokens=config.think_tokens, **shown)
-                agents[f"react prompt ({backend.name})"] = agent.act
-            agents["random clicks"] = RandomClickAgent(seed=config.seed).act
-            evaluation: dict[str, dict[str, Any]] = {}
-            with clock.stage("evaluate", folder.name):
-                for name, act in agents.items():
-                    slug = "".join(c if c.isalnum() else "-" for c in name)
-                    evaluation[name] = {}
-                    for split, indices in (("test", test_goals), ("train", train_eval)):
-                        played = evaluate_agent(
+            ran = runner.run(
+                [
+                    Stage(
+                        "collect",
+                        paths.episodes.parent,
+                        lambda: collect_episodes(
                             env,
-                            act,
-                            indices,
-                            config.eval_steps,
-                            folder / slug / f"{split}.jsonl",
-                            desc=f"{name} / {split}",
+                            train_goals,
+                            config.episodes,
+                            config.max_steps,
+                            paths.episodes,
+                            llm=llm,
+                            seed=config.seed,
+                            max_chars=config.page_chars,
+                            max_item_chars=config.item_chars,
                             progress=progress,
-                        )
-                        evaluation[name][split] = score_summary(played)
+                        ),
+                        done=lambda: len(EpisodeFile(paths.episodes).keys()) >= config.episodes,
+                        resumes=True,  # collect_episodes resumes an interrupted collection itself
+                    ),
+                    Stage(
+                        "label",
+                        paths.labels.parent,
+                        lambda: _label(config, paths, train_goals, llm, truth, progress),
+                        done=paths.labels,
+                    ),
+                    Stage("examples", paths.examples, lambda: _filtered_bc(config, paths, train_goals)),
+                    Stage(
+                        "finetune",
+                        paths.agent,
+                        lambda: finetune(_finetune_config(config, paths, progress)),
+                        done=paths.agent / "teduo_agent.json",
+                    ),
+                    Stage(
+                        "evaluate",
+                        paths.evaluation,
+                        lambda: _evaluate(config, paths, env, train_goals, test_goals, progress),
+                        done=paths.results,
+                    ),
+                ]
+            )
         finally:
             env.close()
 
+    episodes = list(EpisodeFile(paths.episodes).read())
+    labels = _read_labels(paths.labels)
+    stats = json.loads(paths.examples.with_suffix(".stats.json").read_text())
+    evaluation = ran["evaluate"]
     table = results_table(evaluation)
     results = {
         "evaluation": evaluation,
-        "labelling": accuracy,
-        "bc": {**stats, "examples": n_examples},
+        "labelling": json.loads((paths.labels.parent / "accuracy.json").read_text()),
+        "bc": {**stats, "examples": len(read_examples(paths.examples))},
         "data": {
             "episodes": len(episodes),
             "purchases": sum(e.purchase is not None for e in episodes),
             "mean_true_reward": sum(e.reward for e in episodes) / len(episodes),
             "labels": len(labels),
         },
-        "goals": {"test": test_goals, "train": train_eval},
+        "goals": {"test": test_goals, "train": _train_eval_goals(config, stats, train_goals)},
         "seeds": {"goal_order_and_clicks": config.seed, "finetune": config.seed, "random_agent": config.seed},
-        "stages": clock.report(),
+        "stages": runner.report(),
         "table": table,
     }
-    write_record(results_path, config, results)
-    write_text(results_path.with_suffix(".md"), _markdown(config, results))
+    write_record(paths.results, config, results)
+    write_text(paths.results.with_suffix(".md"), _markdown(config, results))
     print(table)
     return results
+
+
+def _split_goals(config: WebShopRunConfig, env: Any, url: str, path: Path) -> tuple[dict[int, str], list[int]]:
+    """The training goals (index -> instruction) and the held-out test goals' indices, kept in ``path``."""
+    from teduo_gym.recipes.webshop.collect import goal_instructions
+
+    if not path.exists():
+        train, test = env.unwrapped.goal_range("train"), env.unwrapped.goal_range("test")
+        if not train or not test:
+            raise ValueError(f"the WebShop server at {url} has no train or no test goals: {train}, {test}")
+        goals = {"train": goal_instructions(env, train), "test": goal_instructions(env, test[: config.eval_goals])}
+        write_json(path, goals, indent=None)
+    split_goals = json.loads(path.read_text())
+    train_goals = {int(k): v for k, v in split_goals["train"].items()}
+    return train_goals, [int(k) for k in split_goals["test"]][: config.eval_goals]
+
+
+def _read_labels(path: Path) -> list[Any]:
+    """The labels of a label stage's ``labels.jsonl``."""
+    from teduo_gym.recipes.webshop.label import Label
+
+    return [Label(**json.loads(line)) for line in path.read_text().splitlines()]
+
+
+def _label(
+    config: WebShopRunConfig, paths: _Paths, train_goals: dict[int, str], llm: Any, truth: Any, progress: bool
+) -> None:
+    """The judge's label of every collected purchase for its goal and hindsight goals, and their accuracy."""
+    from teduo_gym.recipes.webshop.episodes import EpisodeFile
+    from teduo_gym.recipes.webshop.label import PurchaseJudge, label_accuracy, label_episodes
+
+    episodes = list(EpisodeFile(paths.episodes).read())
+    judge = PurchaseJudge(llm, Path(config.out) / "cache")
+    labels = label_episodes(
+        episodes, train_goals, judge, hindsight=config.hindsight_goals, truth=truth, progress=progress
+    )
+    accuracy = {
+        "all": label_accuracy(labels, config.threshold),
+        "own_goal": label_accuracy([lb for lb, e in _own(labels, episodes) if e], config.threshold),
+    }
+    write_json(paths.labels.parent / "accuracy.json", accuracy, indent=1)
+    write_text(paths.labels, "".join(json.dumps(dataclasses.asdict(lb)) + "\n" for lb in labels))
+
+
+def _filtered_bc(config: WebShopRunConfig, paths: _Paths, train_goals: dict[int, str]) -> None:
+    """The fine-tuning examples of the purchases labelled at least ``threshold``, and their statistics."""
+    from teduo_gym.finetune import write_examples
+    from teduo_gym.recipes.webshop.bc import bc_examples
+    from teduo_gym.recipes.webshop.episodes import EpisodeFile
+
+    episodes = list(EpisodeFile(paths.episodes).read())
+    instructions = {**train_goals, **{e.goal_index: e.instruction for e in episodes}}
+    examples, stats = bc_examples(episodes, _read_labels(paths.labels), instructions, threshold=config.threshold)
+    if not examples:
+        raise ValueError(
+            f"no training goal has a purchase labelled >= {config.threshold} in {config.out}: "
+            "collect more episodes (episodes), judge more goals per purchase (hindsight_goals) or "
+            "lower the threshold"
+        )
+    write_json(paths.examples.with_suffix(".stats.json"), stats, indent=1)
+    write_examples(paths.examples, examples)
+
+
+def _finetune_config(config: WebShopRunConfig, paths: _Paths, progress: bool) -> FinetuneConfig:
+    """The fine-tuning of the embedded model on the examples (LoRA, free-text actions)."""
+    from teduo_gym.finetune import FinetuneConfig
+
+    return FinetuneConfig(
+        data=paths.examples,
+        out=paths.agent,
+        free_text=True,
+        model=config.llm.model,
+        learning_rate=config.learning_rate,
+        batch_size=config.batch_size,
+        max_steps=config.finetune_steps,
+        max_length=config.max_length,
+        save_steps=max(1, config.finetune_steps // 3),
+        seed=config.seed,
+        template=ACT_TEMPLATE,
+        progress=progress,
+    )
+
+
+def _train_eval_goals(config: WebShopRunConfig, stats: dict[str, Any], train_goals: dict[int, str]) -> list[int]:
+    """The training goals evaluated: those filtered BC reached first, then the others."""
+    reached = [g for g in stats["goal_indices"] if g in train_goals]
+    return (reached + [g for g in sorted(train_goals) if g not in reached])[: config.eval_goals]
+
+
+def _evaluate(
+    config: WebShopRunConfig,
+    paths: _Paths,
+    env: Any,
+    train_goals: dict[int, str],
+    test_goals: list[int],
+    progress: bool,
+) -> dict[str, dict[str, Any]]:
+    """The fine-tuned agent, each prompted baseline and random clicks on the test and training goals:
+    ``{agent: {"test": summary, "train": summary}}`` (episodes in ``evaluation-*/<agent>/<goals>.jsonl``)."""
+    from teduo_gym.llm import TransformersBackend
+    from teduo_gym.recipes.webshop.evaluate import evaluate_agent, score_summary
+
+    stats = json.loads(paths.examples.with_suffix(".stats.json").read_text())
+    train_eval = _train_eval_goals(config, stats, train_goals)
+    tuned = TransformersBackend(paths.agent, batch_size=config.llm.batch_size)
+    shown = {"max_chars": config.page_chars, "max_item_chars": config.item_chars}
+    agents: dict[str, Any] = {"teduo (fine-tuned)": WebShopLLMAgent(tuned, ACT_TEMPLATE, **shown).act}
+    for baseline in config.baselines:
+        backend = shared_backend(baseline)
+        agent = WebShopLLMAgent(backend, REACT_TEMPLATE, think_tokens=config.think_tokens, **shown)
+        agents[f"react prompt ({backend.name})"] = agent.act
+    agents["random clicks"] = RandomClickAgent(seed=config.seed).act
+    evaluation: dict[str, dict[str, Any]] = {}
+    for name, act in agents.items():
+        slug = "".join(c if c.isalnum() else "-" for c in name)
+        evaluation[name] = {}
+        for split, indices in (("test", test_goals), ("train", train_eval)):
+            played = evaluate_agent(
+                env,
+                act,
+                indices,
+                config.eval_steps,
+                paths.evaluation / slug / f"{split}.jsonl",
+                desc=f"{name} / {split}",
+                progress=progress,
+            )
+            evaluation[name][split] = score_summary(played)
+    return evaluation
 
 
 def _own(labels: list[Any], episodes: list[Any]) -> list[tuple[Any, bool]]:
