@@ -108,10 +108,11 @@ def parse_tile_goal(text: str) -> tuple[str, str, str]:
         UnknownGoalError: not a goal of TileWorld (the message names the nearest ones).
     """
     match = _GOAL.match(" ".join(text.lower().split()))
-    parts = match and (_VERB.get(match["verb"]), _NOUN.get(match["item"]), _ADJECTIVE.get(match["colour"]))
-    if not parts or None in parts:
+    kind, item, colour = (
+        (_VERB.get(match["verb"]), _NOUN.get(match["item"]), _ADJECTIVE.get(match["colour"])) if match else (None,) * 3
+    )
+    if kind is None or item is None or colour is None:
         raise UnknownGoalError(text, GOALS, "TileWorld's goals")
-    kind, item, colour = parts
     return kind, item, colour
 
 
@@ -253,7 +254,8 @@ class TileGoalDetector(GoalDetector):
         return np.where(picks, picked & holds, on)
 
 
-#: The questions of a choice (scored, never generated): what to do, to which item, of which colour.
+#: The questions of a choice (scored, never generated): what to do, to which item, of which colour; each option
+#: is described by its words (:data:`VERBS`, :data:`NOUNS`, :data:`ADJECTIVES`), which a goal's words are matched to.
 SLOTS = (
     Slot(
         "kind",
@@ -267,6 +269,7 @@ SLOTS = (
             ("go to the blue key", "go"),
             ("pick up the green gem", "pick"),
         ),
+        descriptions={kind.split()[0]: ", ".join(words) for kind, words in VERBS.items()},
     ),
     Slot(
         "item",
@@ -280,6 +283,7 @@ SLOTS = (
             ("go to the yellow key", "key"),
             ("pick up the red gem", "gem"),
         ),
+        descriptions={item: ", ".join(words) for item, words in NOUNS.items()},
     ),
     Slot(
         "colour",
@@ -293,6 +297,7 @@ SLOTS = (
             ("pick up the yellow ball", "yellow"),
             ("go to the purple key", "purple"),
         ),
+        descriptions={colour: ", ".join(words) for colour, words in ADJECTIVES.items()},
     ),
 )
 
@@ -311,7 +316,7 @@ class TileGoalSchema:
         >>> env = TileWorld(); obs, _ = env.reset(seed=0)
         >>> choice = schema.oracle_choice("pick up the blue ball")
         >>> schema.describe(schema.abstract(obs[None], choice), choice)
-        ['target: 1 south, 1 west / carrying nothing']
+        ['task: pick up / target: 1 south, 1 west / carrying nothing']
     """
 
     size: int = SIZE
@@ -350,12 +355,14 @@ class TileGoalSchema:
         return out.astype(np.uint8)
 
     def describe(self, vectors: np.ndarray, choice: Mapping[str, str]) -> list[str]:
-        """``"target: 2 north, 1 east / carrying nothing"`` per abstract state (``target: here``, ``in hand``,
-        ``not here``; ``carrying the target`` / ``another item``, then whether the tile is free to drop on)."""
+        """``"task: go to / target: 2 north, 1 east / carrying nothing"`` per abstract state: the goal's kind as the
+        choice reads it, where the target is (``here``, ``in hand``, ``not here``), what the agent carries (``the
+        target``, ``another item``, then whether its tile is free to drop on)."""
+        task = {"go": "go to", "pick": "pick up"}[choice["kind"]]
         texts = []
         for where, dx, dy, carrying, taken in np.asarray(vectors, np.int64).tolist():
             target = ("not here", _offset(dx - self.size + 1, dy - self.size + 1), "in hand")[where]
-            text = f"target: {target} / carrying {('nothing', 'the target', 'another item')[carrying]}"
+            text = f"task: {task} / target: {target} / carrying {('nothing', 'the target', 'another item')[carrying]}"
             texts.append(text + (f" / tile {'taken' if taken else 'free'}" if carrying else ""))
         return texts
 
@@ -464,7 +471,7 @@ class YourEnvKnowledge(EnvKnowledge):
     ) -> gym.Env:
         """TileWorld with a step cap, behind :class:`~teduo_gym.wrappers.LanguageGoalWrapper` over ``goals``."""
         sampler = uniform_goal_sampler if goal_sampler == "uniform" else goal_sampler
-        world = gym.wrappers.TimeLimit(TileWorld(), max_steps or MAX_STEPS)
+        world: gym.Env = gym.wrappers.TimeLimit(TileWorld(), max_steps or MAX_STEPS)
         return LanguageGoalWrapper(world, self.goals() if goals is None else goals, TileGoalDetector(aliases), sampler)
 
     def goals(self, kinds: Sequence[str] | None = None) -> list[str]:
@@ -517,8 +524,8 @@ class YourEnvKnowledge(EnvKnowledge):
         """:class:`TileGoalSchema` for the layout's floor size."""
         return TileGoalSchema(int(layout["width"]))
 
-    def expert_policy(self, env: gym.Env) -> TilePlanner:
-        """:class:`TilePlanner` acting in ``env``."""
+    def expert_policy(self, env: gym.Env | Sequence[gym.Env]) -> TilePlanner:
+        """:class:`TilePlanner` acting in ``env`` (in each environment of a batch, for a sequence)."""
         return TilePlanner(env)
 
 
@@ -544,7 +551,7 @@ class Args:
     #: LoRA steps of the embedded SmolLM2.
     finetune_steps: int = 80
     #: evaluation episodes per setting and agent.
-    eval_episodes: int = 20
+    eval_episodes: int = 40
     #: seeds everything.
     seed: int = 0
 
@@ -572,8 +579,11 @@ def main(args: Args) -> dict[str, Any]:
     )
     results = run(config)
     evaluation = results["evaluation"]
-    agents = list(next(iter(evaluation.values())))
-    rows = [[s, *(f"{100 * evaluation[s][a]['success_rate']:.0f}" for a in agents)] for s in evaluation]
+    agents = list(dict.fromkeys(a for summaries in evaluation.values() for a in summaries))
+    rows = [
+        [s, *(f"{100 * evaluation[s][a]['success_rate']:.0f}" if a in evaluation[s] else "-" for a in agents)]
+        for s in evaluation
+    ]
     print(f"\nsuccess % on TileWorld\n{markdown_rows(['setting', *agents], rows)}")
     return results
 

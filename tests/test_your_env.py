@@ -254,6 +254,30 @@ def test_an_unknown_env_is_one_line_and_no_traceback(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize("command", ["run", "finetune"])
+def test_the_env_flag_replaces_the_config_env_and_an_unknown_one_is_one_line(tmp_path, capsys, command):
+    from teduo_gym.cli import main
+
+    config = tmp_path / "tiny.json"
+    config.write_text(json.dumps({**TINY, "out": str(tmp_path / "run")}))
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--config", str(config), "--env", "Nowhere-v0"])
+    assert exit_.value.code == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("teduo: error: no teduo-gym knowledge for 'Nowhere-v0'; registered: BabyAI-*")
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_env_flag_runs_the_stages_on_the_named_knowledge(tmp_path):
+    from teduo_gym.cli import main
+
+    config = tmp_path / "babyai.json"
+    config.write_text(json.dumps({**TINY, "env": "BabyAI-GoToLocal-v0", "out": str(tmp_path / "run")}))
+    main(["run", "--config", str(config), "--env", "tests.test_your_env:knowledge", "--until", "collect"])
+    (manifest,) = (tmp_path / "run").glob("data-*/manifest.json")
+    assert json.loads(manifest.read_text())["env_id"] == "tests.test_your_env:knowledge"
+
+
 # -- the example file -----------------------------------------------------------------------------------------
 
 
@@ -302,3 +326,15 @@ def test_the_example_schema_predicate_agrees_with_its_detector_on_collected_tran
     )
     assert np.sum(truth) > 40  # the planner reaches goals, and hindsight finds others on the way
     np.testing.assert_array_equal(predicted, np.array(truth))
+
+
+def test_the_example_config_names_the_example_knowledge(example):
+    from teduo_gym.envs import knowledge_for
+    from teduo_gym.recipes.teduo import RunConfig
+
+    config = RunConfig.from_file(ROOT / "examples" / "your-env-quick.json")
+    k = knowledge_for(config.env)
+    assert isinstance(k, example.YourEnvKnowledge) and k.env_id == config.env
+    split = k.goal_split(k.goals(config.goal_kinds), config.train_goals, config.test_goals, config.seed)
+    assert len(split.train) == config.train_goals and split.test and set(split.test).isdisjoint(split.train)
+    assert all(k.parse_goal(text) == canonical for text, canonical in split.canonical.items())
