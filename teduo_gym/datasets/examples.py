@@ -12,10 +12,11 @@ the policy for ``goal`` takes the action named ``action`` (one of the environmen
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from teduo_gym.core.io import atomic_write
 
 __all__ = ["ActionExample", "ActionSequence", "read_examples", "write_examples"]
 
@@ -62,14 +63,13 @@ def write_examples(path: str | Path, examples: Iterable[ActionExample]) -> Path:
         >>> read_examples(p)[0].action
         'left'
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w") as f:
-        for example in examples:
-            f.write(json.dumps(asdict(example)) + "\n")
-    os.replace(tmp, path)
-    return path
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w") as f:
+            for example in examples:
+                f.write(json.dumps(asdict(example)) + "\n")
+
+    return atomic_write(path, write)
 
 
 def read_examples(path: str | Path, action_words: Iterable[str] | None = None) -> list[ActionExample]:
