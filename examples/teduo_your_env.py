@@ -24,8 +24,8 @@ from the repository root, so that ``examples`` imports)::
     teduo run --config examples/your-env-quick.json    # its "env": "examples.teduo_your_env:YourEnvKnowledge"
 
 ``python examples/teduo_your_env.py`` runs TEDUO end to end on it (collect, label, offline RL, fine-tune the
-embedded SmolLM2, evaluate; about 10 minutes on 2 CPU cores) and prints the success of the fine-tuned LLM agent
-beside the untuned model and a random agent, on training and held-out layouts and goals.
+embedded SmolLM2, evaluate; about 6 minutes on 2 idle CPU cores) and prints the success of the fine-tuned LLM
+agent beside the untuned model and a random agent, on training and held-out layouts and goals.
 """
 
 from __future__ import annotations
