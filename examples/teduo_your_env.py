@@ -43,7 +43,7 @@ from gymnasium import spaces
 import teduo_gym
 from teduo_gym.core.observation import batch_size
 from teduo_gym.envs import EnvKnowledge, KnowledgeError, Slot
-from teduo_gym.wrappers import GoalDetector, LanguageGoalWrapper, UnknownGoalError, uniform_goal_sampler
+from teduo_gym.wrappers import GoalDetector, LanguageGoalWrapper, UnknownGoalError
 
 __all__ = [
     "TileGoalDetector",
@@ -466,9 +466,9 @@ class YourEnvKnowledge(EnvKnowledge):
         max_steps: int | None = None,
     ) -> gym.Env:
         """TileWorld with a step cap, behind :class:`~teduo_gym.wrappers.LanguageGoalWrapper` over ``goals``."""
-        sampler = uniform_goal_sampler if goal_sampler == "uniform" else goal_sampler
         world: gym.Env = gym.wrappers.TimeLimit(TileWorld(), max_steps or MAX_STEPS)
-        return LanguageGoalWrapper(world, self.goals() if goals is None else goals, TileGoalDetector(aliases), sampler)
+        vocabulary = self.goals() if goals is None else goals
+        return LanguageGoalWrapper(world, vocabulary, TileGoalDetector(aliases), goal_sampler)
 
     def goals(self, kinds: Sequence[str] | None = None) -> list[str]:
         """The 40 canonical goals (of the given kinds)."""

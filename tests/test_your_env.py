@@ -20,7 +20,7 @@ from gymnasium import spaces
 from gymnasium.utils.env_checker import check_env
 
 from teduo_gym.envs import EnvKnowledge, Slot
-from teduo_gym.wrappers import GoalDetector, LanguageGoalWrapper, uniform_goal_sampler
+from teduo_gym.wrappers import GoalDetector, LanguageGoalWrapper
 
 ROOT = Path(__file__).parents[1]
 CELLS, COLOURS = 5, ("red", "blue", "green", "yellow")
@@ -150,9 +150,8 @@ class FlagKnowledge(EnvKnowledge):
     goal_kinds = ("reach",)
 
     def make_env(self, goals=None, *, aliases=None, goal_sampler="uniform", max_steps=None) -> gym.Env:
-        sampler = uniform_goal_sampler if goal_sampler == "uniform" else goal_sampler
         world = gym.wrappers.TimeLimit(FlagLine(), max_steps or 8)
-        return LanguageGoalWrapper(world, goals or self.goals(), OnFlag(aliases), sampler)
+        return LanguageGoalWrapper(world, goals or self.goals(), OnFlag(aliases), goal_sampler)
 
     def goals(self, kinds=None) -> list[str]:
         return [f"reach the {c} flag" for c in COLOURS]

@@ -111,7 +111,8 @@ class LanguageGoalWrapper(
         env: the environment to wrap.
         goals: the goal vocabulary, distinct texts.
         detector: decides which goals are achieved.
-        goal_sampler: chooses the goal of each episode unless ``reset(options={"goal": ...})`` names one.
+        goal_sampler: chooses the goal of each episode unless ``reset(options={"goal": ...})`` names one;
+            ``"uniform"`` is :func:`uniform_goal_sampler`.
         track: ``"all"`` to detect every goal at each step, ``"desired"`` for the desired goal only.
     """
 
@@ -120,7 +121,7 @@ class LanguageGoalWrapper(
         env: gym.Env[ObsType, ActType],
         goals: Sequence[str],
         detector: GoalDetector,
-        goal_sampler: GoalSampler = uniform_goal_sampler,
+        goal_sampler: GoalSampler | Literal["uniform"] = uniform_goal_sampler,
         track: Literal["all", "desired"] = "all",
     ):
         goals = tuple(goals)
@@ -142,7 +143,7 @@ class LanguageGoalWrapper(
         self.goals: tuple[str, ...] = goals
         self._index = {g: i for i, g in enumerate(goals)}
         self.detector = detector
-        self.goal_sampler = goal_sampler
+        self.goal_sampler: GoalSampler = uniform_goal_sampler if goal_sampler == "uniform" else goal_sampler
         self.track = track
         self._all_ids = np.arange(len(goals))
         n = len(goals)

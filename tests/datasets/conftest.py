@@ -15,7 +15,7 @@ import pytest
 
 from teduo_gym.collection import CollectConfig, collect
 from teduo_gym.envs import EnvKnowledge
-from teduo_gym.wrappers import LanguageGoalWrapper, uniform_goal_sampler
+from teduo_gym.wrappers import LanguageGoalWrapper
 from tests.conftest import LINE_GOALS, CellDetector, LineWorld
 
 ENV = "BabyAI-GoToLocal-v0"
@@ -38,9 +38,8 @@ class LineKnowledge(EnvKnowledge):
         goal_sampler: Any = "uniform",
         max_steps: int | None = None,
     ) -> gym.Env:
-        sampler = uniform_goal_sampler if goal_sampler == "uniform" else goal_sampler
         env = gym.wrappers.TimeLimit(LineWorld(), max_episode_steps=max_steps or 20)
-        return LanguageGoalWrapper(env, list(goals or LINE_GOALS), CellDetector(), sampler)
+        return LanguageGoalWrapper(env, list(goals or LINE_GOALS), CellDetector(), goal_sampler)
 
     def goals(self, kinds: Sequence[str] | None = None) -> list[str]:
         return list(LINE_GOALS)

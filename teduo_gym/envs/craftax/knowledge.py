@@ -19,7 +19,6 @@ import gymnasium as gym
 import numpy as np
 
 from teduo_gym.envs.knowledge import EnvKnowledge, KnowledgeError
-from teduo_gym.wrappers import uniform_goal_sampler
 
 __all__ = ["INSTALL", "CraftaxKnowledge"]
 
@@ -73,10 +72,9 @@ class CraftaxKnowledge(EnvKnowledge):
         """:func:`~teduo_gym.envs.craftax.make_craftax_env` without text (every achievement by default); each
         episode lasts at most ``max_steps`` steps (Craftax's time limit)."""
         extra = {} if max_steps is None else {"max_episode_steps": max_steps}
-        sampler = uniform_goal_sampler if goal_sampler == "uniform" else goal_sampler
         vocabulary = self.goals() if goals is None else list(goals)
         return self._craftax.make_craftax_env(
-            self._craftax.ENV_ID, vocabulary, text=False, aliases=aliases, goal_sampler=sampler, **extra
+            self._craftax.ENV_ID, vocabulary, text=False, aliases=aliases, goal_sampler=goal_sampler, **extra
         )
 
     # -- the goal space ---------------------------------------------------------------------------------------

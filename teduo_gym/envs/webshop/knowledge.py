@@ -35,7 +35,7 @@ from teduo_gym.envs.webshop.pages import (
     state_text,
 )
 from teduo_gym.envs.webshop.server import WebShopServeConfig, WebShopServer, serve
-from teduo_gym.wrappers import GoalDetector, LanguageGoalWrapper, uniform_goal_sampler
+from teduo_gym.wrappers import GoalDetector, LanguageGoalWrapper
 
 __all__ = ["SUCCESS", "WebShopGoalDetector", "WebShopKnowledge", "describe_page"]
 
@@ -174,8 +174,7 @@ class WebShopKnowledge(EnvKnowledge):
         if max_steps is not None:
             env = gym.wrappers.TimeLimit(env, max_steps)
         detector = WebShopGoalDetector(catalog_truth(self.catalog), self.goal_indices, aliases)
-        sampler = uniform_goal_sampler if goal_sampler == "uniform" else goal_sampler
-        return LanguageGoalWrapper(env, vocabulary, detector, sampler)
+        return LanguageGoalWrapper(env, vocabulary, detector, goal_sampler)
 
     def _url(self) -> str:
         if self.base_url is not None:
