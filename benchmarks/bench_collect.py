@@ -11,6 +11,7 @@ into a fresh temporary directory, whose size on disk is reported.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ class Args:
     raw_steps: int = 5000
     #: seeds layouts, goals and agents.
     seed: int = 0
+    #: a tiny budget that checks the script runs (tests/benchmarks/test_smoke.py); no figure to read.
+    smoke: bool = False
 
 
 def disk_size(path: Path) -> int:
@@ -49,6 +52,8 @@ def disk_size(path: Path) -> int:
 
 
 def main(args: Args) -> None:
+    if args.smoke:
+        args = dataclasses.replace(args, layouts=1, episodes_per_layout=1, max_steps=16, raw_steps=200)
     raw = random_steps_per_second(
         QuietGeneration(gym.make(args.env, max_steps=args.max_steps)), args.raw_steps, args.seed
     )

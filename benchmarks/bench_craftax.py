@@ -15,6 +15,7 @@ compilation cache off, then on with an empty cache (cold, it is filled), then on
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import tempfile
@@ -43,6 +44,8 @@ class Args:
     single_steps: int = 500
     #: skip the time-to-first-step subprocesses.
     skip_startup: bool = False
+    #: a tiny budget that checks the script runs (tests/benchmarks/test_smoke.py); no figure to read.
+    smoke: bool = False
 
 
 def _rate(run: Callable[[], object], steps: int, calls: int) -> float:
@@ -111,6 +114,8 @@ def first_step_seconds(cache: str) -> float:
 
 
 def main(args: Args) -> None:
+    if args.smoke:
+        args = dataclasses.replace(args, num_envs=2, calls=2, scan_steps=2, single_steps=10, skip_startup=True)
     enable_compilation_cache()  # our own compiles below (not the raw loop's timing) load from the cache
     raw_call, raw_scan = raw_rates(args.num_envs, args.calls, args.scan_steps)
     single = random_steps_per_second(CraftaxEnv(), args.single_steps, seed=0)

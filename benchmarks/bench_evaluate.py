@@ -10,6 +10,7 @@ describes each observation itself) vs our `run_episodes` on 8 text envs (one bat
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,8 @@ class Args:
     episodes: int = 32
     #: environments side by side.
     n_envs: int = 8
+    #: a tiny budget that checks the script runs (tests/benchmarks/test_smoke.py); no figure to read.
+    smoke: bool = False
 
 
 def timed(fn, *args, **kwargs) -> tuple[float, Any]:
@@ -39,6 +42,8 @@ def timed(fn, *args, **kwargs) -> tuple[float, Any]:
 
 
 def main(args: Args) -> None:
+    if args.smoke:
+        args = dataclasses.replace(args, episodes=2, n_envs=2)
     env_id, cap = "BabyAI-GoToLocal-v0", 64
     backend = TransformersBackend()
     rows: list[tuple[str, float]] = []

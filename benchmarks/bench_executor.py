@@ -12,6 +12,7 @@ stay up between stages, as on a cluster. One warm-up pass per executor comes fir
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 import time
@@ -34,8 +35,10 @@ from teduo_gym.recipes.teduo_evaluation import evaluate_run
 
 @dataclass(frozen=True)
 class Args:
-    #: worker counts to time, each on both executors.
+    #: worker counts to time, on each executor.
     workers: tuple[int, ...] = (1, 2, 4)
+    #: executors compared (the first row, "local" with the fewest workers, is the reference).
+    kinds: tuple[str, ...] = ("local", "ray")
     #: training layouts collected on (10 episodes each, 25 per shard).
     layouts: int = 20
     #: goals labelled (2 per shard) and made into examples.
@@ -44,6 +47,8 @@ class Args:
     mode: str = "compiled"
     #: evaluation episodes per setting (bot and random agents, 4 settings).
     episodes: int = 16
+    #: a tiny budget that checks the script runs (tests/benchmarks/test_smoke.py); no figure to read.
+    smoke: bool = False
 
 
 def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[float, Any]:
@@ -109,22 +114,33 @@ def stages(args: Args, executor: ExecutorConfig, out: Path) -> tuple[dict[str, f
 
 
 def main(args: Args) -> None:
-    import ray
+    if args.smoke:
+        args = dataclasses.replace(args, workers=(1,), kinds=("local",), layouts=4, goals=6, episodes=1)
+    if "ray" in args.kinds:
+        import ray
 
-    ray.init(
-        address="local", num_cpus=max(args.workers), include_dashboard=False, logging_level="ERROR", log_to_driver=False
-    )
+        ray.init(
+            address="local",
+            num_cpus=max(args.workers),
+            include_dashboard=False,
+            logging_level="ERROR",
+            log_to_driver=False,
+        )
     # Warm-up, not reported: imports, the model load of this process and of the Ray workers (which stay up between
     # rows, as on a cluster) would otherwise be charged to the first rows.
-    for kind in ("local", "ray"):
+    for kind in args.kinds if not args.smoke else ():
         stages(args, ExecutorConfig(kind=kind, workers=max(args.workers)), Path(tempfile.mkdtemp()))
     rows: list[tuple[str, dict[str, float]]] = []
     produced = set()
-    for kind in ("local", "ray"):
-        for workers in args.workers:
-            seconds, result = stages(args, ExecutorConfig(kind=kind, workers=workers), Path(tempfile.mkdtemp()))
-            rows.append((f"{kind}, {workers} worker{'s' if workers > 1 else ''}", seconds))
-            produced.add(result)
+    try:
+        for kind in args.kinds:
+            for workers in args.workers:
+                seconds, result = stages(args, ExecutorConfig(kind=kind, workers=workers), Path(tempfile.mkdtemp()))
+                rows.append((f"{kind}, {workers} worker{'s' if workers > 1 else ''}", seconds))
+                produced.add(result)
+    finally:
+        if "ray" in args.kinds:
+            ray.shutdown()
     base = rows[0][1]
     names = list(base)
     print(

@@ -7,6 +7,7 @@ The examples are real: the BabyAI bot's actions on GoToLocal with egocentric sta
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ class Args:
     batch_size: int = 8
     #: seeds the episodes.
     seed: int = 0
+    #: a tiny budget that checks the script runs (tests/benchmarks/test_smoke.py); no figure to read.
+    smoke: bool = False
 
 
 def bot_examples(n: int, seed: int) -> list[ActionExample]:
@@ -49,6 +52,8 @@ def bot_examples(n: int, seed: int) -> list[ActionExample]:
 
 
 def main(args: Args) -> None:
+    if args.smoke:
+        args = dataclasses.replace(args, steps=1, batch_size=2)
     work = Path(tempfile.mkdtemp())
     data = write_examples(work / "data.jsonl", bot_examples(args.steps * args.batch_size, args.seed))
     print(f"{args.steps} steps of {args.batch_size} real GoToLocal examples per method\n")

@@ -9,13 +9,16 @@ for. Rows: pairs per second, LLM calls per goal, seconds per goal, and the speed
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import tyro
 
+from teduo_gym.collection import CollectConfig, collect
 from teduo_gym.datasets.storage import load_dataset, load_ground_truth
 from teduo_gym.datasets.transitions import TransitionDataset
 from teduo_gym.envs import knowledge_for
@@ -38,6 +41,8 @@ class Args:
     seed: int = 0
     #: the LLM.
     llm: LLMConfig = field(default_factory=lambda: LLMConfig(batch_size=8))
+    #: a tiny budget that checks the script runs (tests/benchmarks/test_smoke.py); no figure to read.
+    smoke: bool = False
 
 
 def head(data: TransitionDataset, n: int) -> TransitionDataset:
@@ -61,6 +66,12 @@ def head(data: TransitionDataset, n: int) -> TransitionDataset:
 
 
 def main(args: Args) -> None:
+    if args.smoke:
+        dataset = collect(
+            CollectConfig(layouts=1, test_layouts=0, episodes_per_layout=2, max_steps=16, out=Path(tempfile.mkdtemp())),
+            progress=False,
+        )
+        args = dataclasses.replace(args, dataset=str(dataset), goals=2, transitions=40, budget=4)
     data = head(load_dataset(args.dataset), args.transitions)
     knowledge = knowledge_for(data.env_id)
     abstraction = knowledge.goal_schema(data.state_layout)

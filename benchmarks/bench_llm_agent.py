@@ -10,6 +10,7 @@ Rows, on the same real BabyAI states (random walks in the level, egocentric text
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -30,6 +31,8 @@ class Args:
     states: int = 48
     #: seeds the random walk.
     seed: int = 0
+    #: a tiny budget that checks the script runs (tests/benchmarks/test_smoke.py); no figure to read.
+    smoke: bool = False
 
 
 class PerCandidate:
@@ -65,6 +68,8 @@ def actions_per_second(agent: LLMAgent, goals: list[str], texts: list[str], batc
 
 
 def main(args: Args) -> None:
+    if args.smoke:
+        args = dataclasses.replace(args, states=8)
     goals, texts = collect_states(args.env, args.states, args.seed)
     backend = TransformersBackend()
     fast = LLMAgent(backend, ACTION_WORDS, cache_size=0)

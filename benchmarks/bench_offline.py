@@ -18,6 +18,8 @@ environment aside.
 
 from __future__ import annotations
 
+import dataclasses
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,9 +74,25 @@ class Args:
     seed: int = 0
     #: the data directory (collected once, reused).
     out: Path = Path("runs/bench-offline/data")
+    #: a tiny budget that checks the script runs (tests/benchmarks/test_smoke.py); no figure to read.
+    smoke: bool = False
 
 
 def main(args: Args) -> None:
+    if args.smoke:
+        args = dataclasses.replace(
+            args,
+            layouts=2,
+            episodes_per_layout=4,
+            goals=2,
+            min_reached=1,
+            algos=("dqn",),
+            steps=5,
+            conditioned_steps=5,
+            episodes=2,
+            n_envs=2,
+            out=Path(tempfile.mkdtemp()) / "data",
+        )
     knowledge = knowledge_for(args.env)
     config = CollectConfig(
         env=args.env,
@@ -98,7 +116,7 @@ def main(args: Args) -> None:
     features = FlatFeatures(abstraction) if args.features == "flat" else None
 
     def make_env():
-        return knowledge.make_env(args.env, goals=goals, text=False, goal_sampler="uniform", max_steps=args.max_steps)
+        return knowledge.make_env(goals, goal_sampler="uniform", max_steps=args.max_steps)
 
     probe = make_env()
     pairs = []

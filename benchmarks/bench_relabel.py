@@ -14,14 +14,17 @@ achievement phrases when none was kept).
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import tyro
 
 from teduo_gym.llm.config import LLMConfig
-from teduo_gym.relabel import RelabelConfig, TextEmbedder
+from teduo_gym.llm.embedding import TextEmbedder
+from teduo_gym.relabel import InstructionFormatError, RelabelConfig
 from teduo_gym.relabel.achievements import CRAFTAX_CLASSIC_ACHIEVEMENTS
 from teduo_gym.relabel.rewards import EmbeddingReward
 from teduo_gym.relabel.synthetic import synthetic_trajectory
@@ -42,12 +45,17 @@ class Args:
     batch_size: int = 8
     #: seed of the first synthetic trajectory.
     seed: int = 0
+    #: a tiny budget that checks the script runs (tests/benchmarks/test_smoke.py); no figure to read.
+    smoke: bool = False
 
 
 def main(args: Args) -> None:
+    if args.smoke:
+        args = dataclasses.replace(args, trajectories=2, steps=8, states=8)
     trajectories = [synthetic_trajectory(args.seed + i, steps=args.steps) for i in range(args.trajectories)]
     embedder = TextEmbedder()
-    runs = {}
+    runs: dict[bool, tuple[float, Any]] = {}
+    cached = float("nan")
     for chat in (True, False):
         with tempfile.TemporaryDirectory() as cache:
             config = RelabelConfig(
@@ -58,13 +66,19 @@ def main(args: Args) -> None:
             relabeler = config.create(embedder)
             relabeler.proposer.backend.generate(["warm up"], max_new_tokens=1)
             start = time.perf_counter()
-            relabelled, stats = relabeler.relabel(trajectories)
+            try:
+                relabelled, stats = relabeler.relabel(trajectories)
+            except InstructionFormatError as error:  # a small model may write no instruction for a few trajectories
+                relabelled, stats = [], error
             runs[chat] = (time.perf_counter() - start, stats)
-            if not chat:  # the default prompt, again from the answers cached
+            if not chat and not isinstance(stats, InstructionFormatError):  # the default prompt, from the cache
                 start = time.perf_counter()
                 config.create(embedder).relabel(trajectories)
                 cached = time.perf_counter() - start
     for chat, (_, stats) in runs.items():
+        if isinstance(stats, InstructionFormatError):
+            print(f"{'chat' if chat else 'few-shot'}: no instruction at all ({stats})")
+            continue
         print(
             f"{'chat' if chat else 'few-shot'}: proposed {stats.proposed}, off-format {stats.off_format}, "
             f"duplicate {stats.duplicate}, unsupported {stats.unsupported}, kept {stats.kept}"

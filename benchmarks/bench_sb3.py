@@ -13,6 +13,7 @@ collection and updates together.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ class Args:
     n_envs: int = 4
     #: seeds the models and the environments.
     seed: int = 0
+    #: a tiny budget that checks the script runs (tests/benchmarks/test_smoke.py); no figure to read.
+    smoke: bool = False
 
 
 def ppo_steps_per_second(make_env: Callable[[], gym.Env], args: Args) -> float:
@@ -54,6 +57,8 @@ def ppo_steps_per_second(make_env: Callable[[], gym.Env], args: Args) -> float:
 
 
 def main(args: Args) -> None:
+    if args.smoke:
+        args = dataclasses.replace(args, steps=64, n_envs=1)
     run = RunConfig() if args.config is None else RunConfig.from_file(args.config)
     protocol = Protocol.from_run_config(run)
 

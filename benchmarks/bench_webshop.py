@@ -11,8 +11,10 @@ and the ratio of each HTTP row to the in-process row with as many clients.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
+import socket
 import subprocess
 import sys
 import tempfile
@@ -49,6 +51,8 @@ class Args:
     clients: int = 32
     #: the server's port.
     port: int = 36017
+    #: a tiny budget that checks the script runs (tests/benchmarks/test_smoke.py); no figure to read.
+    smoke: bool = False
 
 
 def engine_backend(engine: WebShopEngine) -> Backend:
@@ -141,6 +145,10 @@ def start_server(port: int, cache_dir: Path) -> subprocess.Popen:
 
 
 def main(args: Args) -> None:
+    if args.smoke:
+        with socket.socket() as probe:  # a free port: a test may run beside a real server
+            probe.bind(("127.0.0.1", 0))
+            args = dataclasses.replace(args, steps=64, clients=4, port=probe.getsockname()[1])
     cache_dir = Path(tempfile.mkdtemp())
     engine = WebShopServeConfig(cache_dir=cache_dir).build_engine()
     num_goals = len(engine.catalog.goals)

@@ -10,6 +10,7 @@ Random actions, the same seeds for every row. The target is a ratio of at least 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import gymnasium as gym
@@ -27,9 +28,13 @@ class Args:
     steps: int = 20000
     #: seeds actions and resets.
     seed: int = 0
+    #: a tiny budget that checks the script runs (tests/benchmarks/test_smoke.py); no figure to read.
+    smoke: bool = False
 
 
 def main(args: Args) -> None:
+    if args.smoke:
+        args = dataclasses.replace(args, steps=200)
     kw = {"goals": enumerate_goals(), "goal_sampler": "feasible"}
     rows = {
         "raw minigrid (gym.make)": QuietGeneration(gym.make(args.env)),

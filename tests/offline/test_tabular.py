@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from teduo_gym.offline import GoalMDP, TabularQ, TabularQConfig
 
@@ -26,13 +27,35 @@ def naive_q(mdp, n_actions, alpha, gamma, sweeps):
     return q
 
 
-def test_matches_the_naive_update_for_several_goals_at_once():
+@pytest.mark.parametrize("alpha", [0.5, 1.0])  # the damped update (float64) and value iteration (float32)
+@pytest.mark.parametrize("graded", [False, True])  # labels as booleans, or as scores in [0, 1]
+def test_matches_the_naive_update_for_several_goals_at_once(alpha, graded):
     rng = np.random.default_rng(0)
     mdps = [random_mdp(rng) for _ in range(3)]
-    config = TabularQConfig(alpha=0.5, gamma=0.7, tol=0.0, max_iterations=30)
+    if graded:
+        mdps = [GoalMDP(m.src, m.actions, m.dst, m.rewards * rng.random(len(m.src)), m.n_states) for m in mdps]
+    config = TabularQConfig(alpha=alpha, gamma=0.7, tol=0.0, max_iterations=30)
     tables = TabularQ(config, n_actions=4).fit(mdps)
     for mdp, table in zip(mdps, tables):
-        np.testing.assert_allclose(table.q, naive_q(mdp, 4, 0.5, 0.7, 30), atol=1e-5)
+        np.testing.assert_allclose(table.q, naive_q(mdp, 4, alpha, 0.7, 30), atol=1e-5)
+
+
+def test_value_iteration_lands_within_tol_of_the_fixed_point_of_teduos_update():
+    rng = np.random.default_rng(2)
+    mdps = [random_mdp(rng, n_states=40, n_trans=400, n_actions=5) for _ in range(4)]
+    exact = TabularQ(TabularQConfig(alpha=0.5, tol=1e-13), n_actions=5).fit(mdps)  # float64, far past TEDUO's stop
+    teduo = TabularQ(TabularQConfig(alpha=0.1), n_actions=5).fit(mdps)
+    fitter = TabularQ(n_actions=5)
+    tables = fitter.fit(mdps)
+    assert fitter.config.alpha == 1.0 and fitter.iterations < 60
+    for table, reference, damped in zip(tables, exact, teduo):
+        assert np.abs(table.q - reference.q).max() < 1e-6
+        assert np.abs(table.q - damped.q).max() < 1e-4  # TEDUO's alpha 0.1 stops further from its fixed point
+        assert (table.seen == reference.seen).all()
+        states = np.flatnonzero(reference.seen.any(axis=1))
+        q = np.sort(np.where(reference.seen[states], reference.q[states], -np.inf), axis=1)
+        clear = q[:, -1] - q[:, -2] > 1e-5  # where the best action is not tied
+        assert (table.greedy(states)[clear] == damped.greedy(states)[clear]).all()
 
 
 def test_converges_to_the_discounted_distance_and_acts_greedily():
@@ -55,13 +78,27 @@ def test_unseen_actions_are_never_chosen_and_unseen_states_say_so():
     assert table.greedy(np.array([0, 1])).tolist() == [2, -1]
 
 
-def test_batching_goals_changes_no_table():
+@pytest.mark.parametrize("alpha", [0.1, 1.0])
+def test_batching_goals_changes_no_table(alpha):
     rng = np.random.default_rng(1)
     mdps = [random_mdp(rng, n_trans=int(n)) for n in rng.integers(50, 300, size=7)]
-    together = TabularQ(TabularQConfig(tol=0.0, max_iterations=200), n_actions=4).fit(mdps)
-    fitter = TabularQ(TabularQConfig(tol=0.0, max_iterations=200, batch_transitions=400), n_actions=4)
+    together = TabularQ(TabularQConfig(alpha=alpha, tol=0.0, max_iterations=200), n_actions=4).fit(mdps)
+    config = TabularQConfig(alpha=alpha, tol=0.0, max_iterations=200, batch_transitions=400)
+    fitter = TabularQ(config, n_actions=4)
     batched = fitter.fit(mdps)
     assert len(batched) == len(mdps) and fitter.iterations == 200
     for a, b in zip(together, batched):
         np.testing.assert_allclose(a.q, b.q, atol=1e-6)
+        assert (a.seen == b.seen).all()
+
+
+def test_each_goal_stops_on_its_own_so_batches_and_threads_change_no_bit():
+    rng = np.random.default_rng(3)
+    mdps = [random_mdp(rng, n_states=int(n), n_trans=int(4 * n)) for n in rng.integers(5, 80, size=9)]
+    mdps.insert(4, GoalMDP(np.zeros(0, int), np.zeros(0, int), np.zeros(0, int), np.zeros(0, bool), n_states=3))
+    alone = [TabularQ(n_actions=4, threads=1).fit([mdp])[0] for mdp in mdps]
+    batched = TabularQ(TabularQConfig(batch_transitions=300), n_actions=4, threads=2).fit(mdps)
+    together = TabularQ(n_actions=4, threads=1).fit(mdps)
+    for a, b, c in zip(alone, batched, together):
+        assert np.array_equal(a.q, b.q) and np.array_equal(a.q, c.q)
         assert (a.seen == b.seen).all()
