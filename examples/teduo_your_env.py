@@ -254,7 +254,8 @@ class TileGoalDetector(GoalDetector):
         return np.where(picks, picked & holds, on)
 
 
-#: The questions of a choice (scored, never generated): what to do, to which item, of which colour.
+#: The questions of a choice (scored, never generated): what to do, to which item, of which colour; each option
+#: is described by its words (:data:`VERBS`, :data:`NOUNS`, :data:`ADJECTIVES`), which a goal's words are matched to.
 SLOTS = (
     Slot(
         "kind",
@@ -268,6 +269,7 @@ SLOTS = (
             ("go to the blue key", "go"),
             ("pick up the green gem", "pick"),
         ),
+        descriptions={kind.split()[0]: ", ".join(words) for kind, words in VERBS.items()},
     ),
     Slot(
         "item",
@@ -281,6 +283,7 @@ SLOTS = (
             ("go to the yellow key", "key"),
             ("pick up the red gem", "gem"),
         ),
+        descriptions={item: ", ".join(words) for item, words in NOUNS.items()},
     ),
     Slot(
         "colour",
@@ -294,6 +297,7 @@ SLOTS = (
             ("pick up the yellow ball", "yellow"),
             ("go to the purple key", "purple"),
         ),
+        descriptions={colour: ", ".join(words) for colour, words in ADJECTIVES.items()},
     ),
 )
 

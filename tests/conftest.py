@@ -63,3 +63,11 @@ def embedded_backend(teduo_cache):
     from teduo_gym.llm import TransformersBackend
 
     return TransformersBackend(batch_size=8)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real shipped all-MiniLM-L6-v2 sentence embedder."""
+    from teduo_gym.llm import shared_embedder
+
+    return shared_embedder()

@@ -1,14 +1,21 @@
 """The ``teduo`` command: ``run``, ``collect``, ``label``, ``evaluate``, ``baseline sb3``, ``compare``, ``balrog``,
-``serve-llm``, ``webshop serve|run``, ``finetune``, ``oir`` (``--help`` lists flags)."""
+``serve-llm``, ``webshop serve``, ``finetune``, ``oir`` (``--help`` lists flags).
+
+A mistake of the user's (a bad flag or config, a missing or corrupt file, an unreachable server) is one line on stderr
+that names the problem and the fix, with exit code 2; ``--debug`` anywhere on the command line shows the traceback.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import tyro
 
@@ -24,8 +31,6 @@ from teduo_gym.online.config import SB3Config
 from teduo_gym.recipes.oir.command import OIRCommand
 from teduo_gym.recipes.teduo import RunConfig, StageName
 from teduo_gym.recipes.teduo_evaluation import EvaluateConfig, evaluate
-from teduo_gym.recipes.webshop.run import WebShopRunCommand, run_command
-from teduo_gym.recipes.webshop.shop import webshop
 
 __all__ = ["ServeLLMConfig", "main"]
 
@@ -65,8 +70,8 @@ class _BaselineGroup:
 
 @dataclass(frozen=True)
 class _WebShopGroup:
-    """WebShop: `teduo webshop serve` starts a WebShop server, `teduo webshop run --config C` runs TEDUO on it (see
-    their --help)."""
+    """WebShop: `teduo webshop serve` starts a WebShop server (see its --help); TEDUO runs on WebShop with `teduo run
+    --config examples/webshop-quick.json`."""
 
 
 @dataclass(frozen=True)
@@ -82,13 +87,29 @@ class ServeLLMConfig:
 
 
 def serve_llm(config: ServeLLMConfig) -> None:
-    """Serve ``config.llm`` until interrupted."""
+    """Serve ``config.llm`` until interrupted.
+
+    Raises:
+        ValueError: a port outside 1-65535, a backend other than a local model, or an address that cannot be bound.
+    """
     from teduo_gym.llm import LLMServer, TransformersBackend
 
+    if not 0 < config.port < 65536:
+        raise ValueError(f"--port {config.port} is not a TCP port: give one in 1-65535 (e.g. 8000)")
+    if config.llm.backend != "transformers":
+        raise ValueError(
+            f"teduo serve-llm serves local models only, not --llm.backend {config.llm.backend}: use --llm.backend "
+            "transformers (--llm.model DIR for a local Hugging Face directory)"
+        )
+    _check_address(config.host, config.port)  # before the model loads
     backend = config.llm.create()
-    if not isinstance(backend, TransformersBackend):
-        raise SystemExit("teduo serve-llm serves local models only: use --llm.backend transformers")
-    server = LLMServer(backend, host=config.host, port=config.port)
+    assert isinstance(backend, TransformersBackend)  # backend "transformers" builds one
+    try:
+        server = LLMServer(backend, host=config.host, port=config.port)
+    except OSError as err:
+        raise ValueError(
+            f"cannot listen on {config.host}:{config.port} ({err.strerror or err}): choose another --port or --host"
+        ) from err
     print(f"serving {backend.name} at {server.url} (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()
@@ -96,17 +117,69 @@ def serve_llm(config: ServeLLMConfig) -> None:
         server.close()
 
 
+def _check_address(host: str, port: int) -> None:
+    """Raise ``ValueError`` unless ``host:port`` can be listened on (as the server will: address reuse allowed)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+            probe.listen(1)
+        except OSError as err:
+            raise ValueError(
+                f"cannot listen on {host}:{port} ({err.strerror or err}): choose another --port or --host"
+            ) from err
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of the ``teduo`` command."""
+    """Entry point of the ``teduo`` command: a user's mistake exits with code 2 and one line naming the problem and
+    the fix (``--debug`` raises it with its traceback instead).
+
+    Example:
+        >>> main(["collect", "--layouts", "2", "--out", "/dev/null/data"])  # doctest: +SKIP
+        teduo: error: cannot create /dev/null/data: a part of that path is a file, not a folder: ...
+    """
     args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
     if "" not in sys.path and os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())  # an env "module:attr" imports from here, as under `python -m`
     try:
         _dispatch(_parse(args))
-    except (ValueError, TypeError, FileNotFoundError, LLMError, ExecutorError) as err:
-        # Bad input: a message that names the problem and the fix, not a traceback.
-        print(f"teduo: error: {err}", file=sys.stderr)
+    except Exception as err:
+        if debug or not _users_mistake(err):
+            raise
+        print(f"teduo: error: {_one_line(err)} (--debug shows the traceback)", file=sys.stderr)
         raise SystemExit(2) from err
+
+
+#: Errors that bad input causes (a value, a file, a server): printed as one line, not a traceback.
+_USER_ERRORS = (ValueError, TypeError, OSError, OverflowError, LLMError, ExecutorError)
+
+
+def _users_mistake(err: BaseException) -> bool:
+    """Whether ``err`` comes from the user's input rather than a bug: the package's own error classes, and the
+    standard ones raised for a bad value or file."""
+    return isinstance(err, _USER_ERRORS) or type(err).__module__.startswith("teduo_gym.")
+
+
+#: What to do about an OS error on a path, by errno.
+_OS_FIXES = {
+    errno.ENOTDIR: "a part of that path is a file, not a folder: choose another path (e.g. --out)",
+    errno.EISDIR: "it is a folder: give a file's path",
+    errno.EEXIST: "a file of that name is in the way: choose another path (e.g. --out) or remove it",
+    errno.EACCES: "permission denied: choose a folder you can write to (e.g. --out)",
+    errno.EPERM: "permission denied: choose a folder you can write to (e.g. --out)",
+    errno.EROFS: "the file system is read-only: choose a writable folder (e.g. --out)",
+    errno.ENOSPC: "the disk is full: free space or choose another folder (e.g. --out)",
+    errno.ENOENT: "no such file or folder: check the path",
+}
+
+
+def _one_line(err: BaseException) -> str:
+    """``err`` as one line: an OS error on a path names the path and the fix; others give their own message."""
+    if isinstance(err, OSError) and err.errno in _OS_FIXES and err.filename and str(err).startswith("[Errno"):
+        return f"cannot use {err.filename}: {_OS_FIXES[err.errno]}"
+    return " ".join(str(err).split()) or type(err).__name__
 
 
 def _parse(args: list[str]) -> object:
@@ -114,8 +187,8 @@ def _parse(args: list[str]) -> object:
     groups = {
         "baseline": ({"sb3": SB3Config}, "Baselines trained on a run's protocol environments."),
         "webshop": (  # the server's config comes from WebShop's knowledge, loaded only for this group
-            {"serve": webshop().ServeConfig, "run": WebShopRunCommand} if args[:1] == ["webshop"] else {},
-            "WebShop: a server of its page flow and reward, and TEDUO on WebShop end to end.",
+            {"serve": _webshop().ServeConfig} if args[:1] == ["webshop"] else {},
+            "WebShop: a server of its page flow and reward (TEDUO on it: `teduo run --config webshop-quick.json`).",
         ),
     }
     if args[:1] and args[0] in groups:  # a group: `teduo baseline sb3 ...`, `teduo webshop serve ...`
@@ -176,12 +249,15 @@ def _dispatch(config: object) -> None:
         balrog(config)
     elif isinstance(config, ServeLLMConfig):
         serve_llm(config)
-    elif isinstance(config, WebShopRunCommand):
-        run_command(config)
     elif isinstance(config, OIRCommand):
         config.run()
-    elif isinstance(config, webshop().ServeConfig):
-        webshop().serve(config)
+    elif isinstance(config, _webshop().ServeConfig):
+        _webshop().serve(config)
+
+
+def _webshop() -> Any:
+    """WebShop's knowledge, typed ``Any``: ``teduo webshop serve`` uses its ``ServeConfig`` and ``serve``."""
+    return knowledge_for("teduo/WebShop-v0")
 
 
 def _run_config(path: Path, env: str | None) -> RunConfig:

@@ -23,9 +23,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import re
-import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,7 +37,7 @@ from tqdm.auto import tqdm
 
 from teduo_gym.core.digest import digest, json_digest
 from teduo_gym.core.executor import ExecutorConfig, map_shards
-from teduo_gym.core.io import atomic_write, write_json
+from teduo_gym.core.io import atomic_directory, atomic_write, write_json
 from teduo_gym.core.records import to_jsonable, versions
 from teduo_gym.datasets.storage import (
     FORMAT,
@@ -461,26 +459,7 @@ def _write_minari(
             "text": gym.spaces.Text(max_length=MAX_TEXT, charset=TEXT_CHARSET),
         }
     )
-    folder = folder.resolve()  # Minari joins relative paths with its own root
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    storage = MinariStorage.new(
-        tmp,
-        observation_space=observation_space,
-        action_space=gym.spaces.Discrete(n_actions),
-        data_format="hdf5",
-        jpeg_encoding=False,
-    )
     policy = config.policy if config.policy in POLICIES else "sb3"
-    storage.update_metadata(
-        {
-            "dataset_id": f"teduo/{_id_part(config.env)}-{policy}-v0",
-            "minari_version": _minari_version(),
-            "algorithm_name": policy,
-            "description": "Unlabelled transitions collected by teduo-gym: symbolic states, state texts and "
-            "actions; rewards are zeros, episode ends are truncations. See manifest.json beside this folder.",
-        }
-    )
 
     def buffers() -> Any:
         for e, (states, texts, actions) in enumerate(zip(ep_states, ep_texts, ep_actions)):
@@ -495,11 +474,28 @@ def _write_minari(
                 truncations=np.arange(n) == n - 1,
             )
 
-    storage.update_episodes(buffers())
-    _compress_hdf5(tmp / "main_data.hdf5")
-    storage.update_metadata({"dataset_size": storage.get_size()})
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(tmp, folder)
+    def write(tmp: Path) -> None:
+        storage = MinariStorage.new(
+            tmp,
+            observation_space=observation_space,
+            action_space=gym.spaces.Discrete(n_actions),
+            data_format="hdf5",
+            jpeg_encoding=False,
+        )
+        storage.update_metadata(
+            {
+                "dataset_id": f"teduo/{_id_part(config.env)}-{policy}-v0",
+                "minari_version": _minari_version(),
+                "algorithm_name": policy,
+                "description": "Unlabelled transitions collected by teduo-gym: symbolic states, state texts and "
+                "actions; rewards are zeros, episode ends are truncations. See manifest.json beside this folder.",
+            }
+        )
+        storage.update_episodes(buffers())
+        _compress_hdf5(tmp / "main_data.hdf5")
+        storage.update_metadata({"dataset_size": storage.get_size()})
+
+    atomic_directory(folder.resolve(), write)  # Minari joins relative paths with its own root
 
 
 def _id_part(env_id: str) -> str:
@@ -557,22 +553,21 @@ def _write_ground_truth(
     counts = np.concatenate([np.diff(a["achieved_indptr"]) for a in shards])
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     achieved = sp.csr_matrix((np.ones(len(indices), dtype=bool), indices, indptr), shape=(n_transitions, len(goals)))
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    (tmp / "goals.json").write_text(json.dumps({"goals": goals, "fingerprint": fingerprint}, indent=1))
-    with open(tmp / "achieved.npz", "wb") as f:
-        np.savez_compressed(
-            f,
-            format=np.array("csr"),
-            shape=np.array(achieved.shape),
-            data=achieved.data,
-            indices=achieved.indices,
-            indptr=achieved.indptr,
-            fingerprint=np.array(fingerprint),
-            # what each episode pursued (an index into goals) and whether it got there: evaluation only
-            desired_goal=np.concatenate([a["desired_goal"] for a in shards]),
-            success=np.concatenate([a["success"] for a in shards]),
-        )
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(tmp, folder)
+
+    def write(tmp: Path) -> None:
+        (tmp / "goals.json").write_text(json.dumps({"goals": goals, "fingerprint": fingerprint}, indent=1))
+        with open(tmp / "achieved.npz", "wb") as f:
+            np.savez_compressed(
+                f,
+                format=np.array("csr"),
+                shape=np.array(achieved.shape),
+                data=achieved.data,
+                indices=achieved.indices,
+                indptr=achieved.indptr,
+                fingerprint=np.array(fingerprint),
+                # what each episode pursued (an index into goals) and whether it got there: evaluation only
+                desired_goal=np.concatenate([a["desired_goal"] for a in shards]),
+                success=np.concatenate([a["success"] for a in shards]),
+            )
+
+    atomic_directory(folder, write)

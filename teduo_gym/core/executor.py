@@ -31,6 +31,8 @@ from typing import Any, Literal, TypeVar
 
 from tqdm.auto import tqdm
 
+from teduo_gym.core.io import atomic_write
+
 __all__ = ["ExecutorConfig", "ExecutorError", "ShardFiles", "check_workers", "map_shards", "run_shards"]
 
 S = TypeVar("S")
@@ -194,11 +196,8 @@ class ShardFiles:
 
     def save(self, shard: int, result: Any) -> None:
         """Write ``result`` as shard ``shard`` (atomically)."""
-        path = self.path(shard)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".pkl.partial")
-        partial.write_bytes(pickle.dumps((self.key, result), protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(partial, path)
+        data = pickle.dumps((self.key, result), protocol=pickle.HIGHEST_PROTOCOL)
+        atomic_write(self.path(shard), lambda tmp: tmp.write_bytes(data))
 
 
 # -- local processes ----------------------------------------------------------------------------------------

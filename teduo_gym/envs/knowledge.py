@@ -8,6 +8,8 @@
 - :class:`GoalSplit`, :class:`LayoutSplit` -- train / test goals (test goals reworded) and layouts (reset seeds).
 - :class:`StateTracker` -- the symbolic state kept up to date step by step during collection.
 - :class:`Benchmark` -- a published benchmark on the environment, in its own terms (BabyAI's: BALROG's five tasks).
+- :class:`TextEpisodes`, :class:`ActionChoices` -- an environment played as text episodes (pages as states, text
+  actions) by environments without symbolic states (WebShop): what ``teduo run``'s episode path needs.
 - :class:`MissingKnowledgeError`, :class:`KnowledgeError` -- knowledge that cannot serve a stage.
 
 A new environment is one subclass of :class:`EnvKnowledge`, written in the user's own code and registered with
@@ -17,6 +19,7 @@ A new environment is one subclass of :class:`EnvKnowledge`, written in the user'
 from __future__ import annotations
 
 import difflib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +29,7 @@ import gymnasium as gym
 import numpy as np
 
 __all__ = [
+    "ActionChoices",
     "Benchmark",
     "EnvKnowledge",
     "GoalSchema",
@@ -36,6 +40,7 @@ __all__ = [
     "OPTIONAL",
     "Slot",
     "StateTracker",
+    "TextEpisodes",
     "UnknownEnvironmentError",
 ]
 
@@ -71,6 +76,11 @@ class Slot:
         examples: few-shot ``(goal, answer)`` pairs shown before the goal.
         ask_if: ``(slot name, answers)``: ask only when an earlier slot got one of these answers, else ``default``.
         default: the answer when the slot is not asked.
+        span: a regular expression whose first group is the part of the goal this slot reads (e.g. the words
+            before "next to" for the object moved); the whole goal where it does not match.
+        descriptions: option -> the words and phrases that name it, comma-separated (shown in the prompt and
+            matched against the goal's words); ``""`` marks the answer when the goal names no other option (e.g.
+            "any" colour). An option without a description is named by its own word.
     """
 
     name: str
@@ -79,9 +89,22 @@ class Slot:
     examples: tuple[tuple[str, str], ...] = ()
     ask_if: tuple[str, tuple[str, ...]] | None = None
     default: str = "none"
+    span: str = ""
+    descriptions: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def read(self, goal: str) -> str:
+        """The part of ``goal`` this slot reads (:attr:`span`).
+
+        Example:
+            >>> Slot("target", "Which?", ("ball", "box"), span=r"next to (.+)$").read("put a box next to a ball")
+            'a ball'
+        """
+        found = re.search(self.span, goal, flags=re.IGNORECASE) if self.span else None
+        return found.group(1).strip() if found else goal
 
     def prompt(self, goal: str) -> str:
-        """The few-shot prompt for ``goal``; an answer continues it after ``"Answer:"``.
+        """The few-shot prompt for ``goal``; an answer continues it after ``"Answer:"``. Goals (examples included)
+        are cut to the slot's :attr:`span`; options with :attr:`descriptions` are listed one per line.
 
         Example:
             >>> print(Slot("colour", "Which colour?", ("red", "blue"), (("go to the red ball", "red"),)).prompt("x"))
@@ -91,8 +114,13 @@ class Slot:
             Goal: x
             Answer:
         """
-        shots = "".join(f"Goal: {g}\nAnswer: {a}\n" for g, a in self.examples)
-        return f"{self.question} Answer with one of: {', '.join(self.options)}.\n{shots}Goal: {goal}\nAnswer:"
+        shots = "".join(f"Goal: {self.read(g)}\nAnswer: {a}\n" for g, a in self.examples)
+        if self.descriptions:
+            lines = "".join(f"\n- {o}: {self.descriptions.get(o, o) or 'none of the others'}" for o in self.options)
+            head = f"{self.question} Answer with one of these words:{lines}"
+        else:
+            head = f"{self.question} Answer with one of: {', '.join(self.options)}."
+        return f"{head}\n{shots}Goal: {self.read(goal)}\nAnswer:"
 
 
 class GoalSchema(Protocol):
@@ -186,6 +214,107 @@ class Benchmark:
     action_words: tuple[str, ...]
     #: the benchmark's prompt for LLM agents (``{actions}``, ``{goal}``, ``{state}``).
     template: str
+
+
+@dataclass(frozen=True)
+class ActionChoices:
+    """The text actions an agent may take on one observation: one of ``candidates``, or, when there are none, an
+    open action ``prefix + text + suffix`` whose text the agent writes (e.g. WebShop's ``search[`` query ``]``).
+
+    Example:
+        >>> ActionChoices(("click[b01]", "click[buy now]")).candidates[1], ActionChoices(prefix="search[").prefix
+        ('click[buy now]', 'search[')
+    """
+
+    #: the complete actions to choose among.
+    candidates: tuple[str, ...] = ()
+    #: the start of the open action (used when ``candidates`` is empty).
+    prefix: str = ""
+    #: the end of the open action (where the agent's text stops).
+    suffix: str = ""
+
+    def open(self, text: str) -> str:
+        """The open action with ``text``.
+
+        Example:
+            >>> ActionChoices(prefix="search[", suffix="]").open("red mug")
+            'search[red mug]'
+        """
+        return f"{self.prefix}{text}{self.suffix}"
+
+
+class TextEpisodes(Protocol):
+    """An environment played as text episodes, for environments whose knowledge has no symbolic state: each
+    observation is read as a text (a web page), actions are texts (:class:`ActionChoices`), goals are instructions
+    known by an index, and an episode ends with an *outcome* (a JSON object, e.g. what was bought) that an LLM
+    judges against goals. :meth:`EnvKnowledge.text_episodes` gives it; ``teduo run`` enters it for the run's
+    duration (a local server may start there) and plays every episode through it.
+    """
+
+    #: the fine-tuned agent's prompt: ``{goal}`` and ``{state}``, ending with "Action:".
+    act_template: str
+    #: the prompted baseline's prompt (same fields; may explain the actions and show a worked episode).
+    baseline_template: str
+    #: what the judge reads before each criterion's question: ``{goal}`` and ``{outcome}``.
+    judge_template: str
+    #: ``(outcome, goal index) -> the environment's true reward`` where the environment can tell (reports only,
+    #: never learning), else None; set once entered.
+    truth: Callable[[Mapping[str, Any], int], float] | None
+
+    @property
+    def criteria(self) -> Mapping[str, str]:
+        """Criterion -> its yes/no question; the judge answers each for an outcome and a goal."""
+        ...
+
+    def __enter__(self) -> TextEpisodes: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def goal_split(self) -> tuple[list[int], list[int]]:
+        """The indices of the training goals and of the held-out test goals."""
+        ...
+
+    def instructions(self, indices: Sequence[int]) -> dict[int, str]:
+        """Goal index -> its instruction."""
+        ...
+
+    def reset(self, goal_index: int) -> Any:
+        """Start an episode on goal ``goal_index``: its first observation."""
+        ...
+
+    def step(self, action: str) -> tuple[Any, float, bool, Mapping[str, Any] | None]:
+        """``(observation, reward, done, outcome)`` of one action; ``outcome`` is None until the episode ends with
+        one; ``reward`` is the environment's (reports only)."""
+        ...
+
+    def instruction(self, observation: Any) -> str:
+        """The instruction of the episode an observation belongs to."""
+        ...
+
+    def state_text(self, observation: Any) -> str:
+        """What an agent reads of an observation (and what an episode records as its state)."""
+        ...
+
+    def choices(self, observation: Any) -> ActionChoices:
+        """The actions allowed on an observation."""
+        ...
+
+    def outcome_text(self, outcome: Mapping[str, Any]) -> str:
+        """What the judge reads of an outcome (``{outcome}`` of :attr:`judge_template`)."""
+        ...
+
+    def outcome_words(self, outcome: Mapping[str, Any]) -> str:
+        """The words of an outcome that hindsight compares with other goals' instructions."""
+        ...
+
+    def combine(self, parts: Mapping[str, float]) -> float:
+        """The reward of an outcome for a goal from the judge's ``p(yes)`` per criterion."""
+        ...
+
+    def behaviour_texts(self, llm: Any, instructions: Sequence[str]) -> list[str]:
+        """The text of the behaviour policy's open actions for each instruction (e.g. a search query), written by
+        ``llm`` (an LLM backend with ``generate``)."""
+        ...
 
 
 class StateTracker:
@@ -409,6 +538,15 @@ class EnvKnowledge(ABC):
         """
         raise MissingKnowledgeError(self, "expert_policy", "collection with policy 'expert' or 'mixture'")
 
+    # -- text episodes ---------------------------------------------------------------------------------------
+
+    def text_episodes(self, seed: int = 0, **options: Any) -> TextEpisodes:
+        """The environment as :class:`TextEpisodes`, for environments without symbolic states: ``teduo run``
+        takes its episode path (text episodes, judge labels of their outcomes with hindsight goals, filtered BC,
+        free-text fine-tuning) where the knowledge provides it. ``seed`` seeds what the environment draws;
+        ``options`` are the environment's own (``RunConfig.env_options``, e.g. how much of a page an agent reads)."""
+        raise MissingKnowledgeError(self, "text_episodes", "the episode path of teduo run")
+
     # -- benchmarks --------------------------------------------------------------------------------------------
 
     def benchmark(self, name: str) -> Benchmark:
@@ -441,4 +579,4 @@ class EnvKnowledge(ABC):
 
 
 #: The members of :class:`EnvKnowledge` without a generic default: a stage that needs one checks for it first.
-OPTIONAL: tuple[str, ...] = ("goal_schema", "expert_policy", "describe_states", "benchmark")
+OPTIONAL: tuple[str, ...] = ("goal_schema", "expert_policy", "describe_states", "benchmark", "text_episodes")

@@ -8,9 +8,10 @@
 - :func:`print_evaluation` -- a Markdown table per setting, and by goal kind.
 
 An evaluation folder holds ``protocol.json`` (the protocol, its fingerprint, the acting text, greedy or sampled
-actions, and what each agent name stands for), ``episodes/<agent>.jsonl`` (one record per finished episode) and
-``summary.json`` (config, seeds, versions and, per setting and agent, success rate, mean length and invalid-action
-rate with their 95% intervals, each also by goal kind).
+actions, what each agent name stands for, and ``n_envs``), ``episodes/<agent>.jsonl`` (one record per finished
+episode), ``seconds.json`` (each agent's seconds so far, rewritten after every shard) and ``summary.json`` (config,
+seeds, versions and, per setting and agent, success rate, mean length and invalid-action rate with their 95%
+intervals, each also by goal kind).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from teduo_gym.evaluation.rollout import EpisodeResult, run_episodes
 
 __all__ = ["SHARD_BATCHES", "evaluate_agents", "print_evaluation"]
 
+#: The file of each agent's seconds so far, rewritten after every shard.
+_SECONDS = "seconds.json"
 #: A shard holds this many batches of ``n_envs`` episodes (more amortises the tail of each shard, fewer loses less
 #: to a killed worker).
 SHARD_BATCHES = 4
@@ -88,12 +91,10 @@ def evaluate_agents(
     executor = executor or ExecutorConfig()
     protocol = factory.protocol
     mode = {"text": factory.text, "actions": "greedy" if deterministic else "sampled"}
-    folder_agents = _claim(out, protocol, mode, {n: factory.identity(spec) for n, spec in agents.items()})
+    folder_agents = _claim(out, protocol, mode, {n: factory.identity(spec) for n, spec in agents.items()}, n_envs)
     specs = protocol.episode_specs()
     summary_path = out / "summary.json"
-    seconds: dict[str, float] = (
-        json.loads(summary_path.read_text())["results"]["seconds"] if summary_path.exists() else {}
-    )
+    seconds = _seconds(summary_path, out / _SECONDS)
     try:
         for name, spec in agents.items():
             wanted = [e for e in specs if not (factory.train_goals_only(spec) and e.setting.endswith("test goals"))]
@@ -113,7 +114,9 @@ def evaluate_agents(
                     for episode, result in new:  # a shard cut short by a kill is replayed: only its missing episodes
                         log.append(episode, result)
                     bar.update(len(new))
-            seconds[name] = round(seconds.get(name, 0.0) + time.perf_counter() - start, 2)
+                    now = time.perf_counter()  # kept per shard, so a killed run's seconds count in the resume's
+                    seconds[name], start = round(seconds.get(name, 0.0) + now - start, 2), now
+                    write_json(out / _SECONDS, seconds)
     finally:
         _release()
     evaluation: dict[str, dict[str, Any]] = {setting: {} for setting in dict.fromkeys(e.setting for e in specs)}
@@ -205,12 +208,15 @@ def _release() -> None:
     _HELD.clear()
 
 
-def _claim(out: Path, protocol: Protocol, mode: Mapping[str, str], agents: Mapping[str, str]) -> dict[str, str]:
-    """Write ``out/protocol.json``, or check that the one there is this protocol's and that its agents of the same
-    names are the same agents (``agents``: name -> identity); new agents are added. Returns every agent of the
-    folder (name -> identity)."""
+def _claim(
+    out: Path, protocol: Protocol, mode: Mapping[str, str], agents: Mapping[str, str], n_envs: int
+) -> dict[str, str]:
+    """Write ``out/protocol.json``, or check that the one there is this protocol's, played with the same ``n_envs``
+    (an episode's random stream depends on its shard, of ``SHARD_BATCHES * n_envs`` episodes), and that its agents
+    of the same names are the same agents (``agents``: name -> identity); new agents are added. Two names of one
+    episode-log file are refused. Returns every agent of the folder (name -> identity)."""
     path = out / "protocol.json"
-    mine = {"fingerprint": protocol.fingerprint(), **mode, "protocol": to_jsonable(protocol)}
+    mine = {"fingerprint": protocol.fingerprint(), **mode, "protocol": to_jsonable(protocol), "n_envs": n_envs}
     known: dict[str, str] = {}
     if path.exists():
         try:
@@ -219,6 +225,11 @@ def _claim(out: Path, protocol: Protocol, mode: Mapping[str, str], agents: Mappi
             known = dict(saved["agents"])
         except (ValueError, KeyError, TypeError) as err:
             raise ValueError(f"{path} is not an evaluation's protocol file ({err}): choose another --out") from err
+        if saved.get("n_envs", n_envs) != n_envs:
+            raise ValueError(
+                f"{out} was evaluated with --n-envs {saved['n_envs']} (the episodes' random streams depend on it), "
+                f"not {n_envs}: pass --n-envs {saved['n_envs']} to resume or add agents, or choose another --out"
+            )
         if theirs != {k: mine[k] for k in theirs}:
             raise ValueError(
                 f"{out} holds an evaluation of another protocol ({theirs}); this config gives "
@@ -231,8 +242,46 @@ def _claim(out: Path, protocol: Protocol, mode: Mapping[str, str], agents: Mappi
                 "agents other names (NAME=SPEC)"
             )
     folder_agents = {**known, **agents}
+    files: dict[str, list[str]] = {}
+    for name in folder_agents:
+        files.setdefault(_slug(name), []).append(name)
+    shared = {f"episodes/{file}.jsonl": names for file, names in files.items() if len(names) > 1}
+    if shared:
+        raise ValueError(
+            f"agent names {sorted(n for names in shared.values() for n in names)} share an episode log ({shared}): "
+            "name them apart in letters, digits, '.', '_' or '-' (NAME=SPEC)"
+        )
     write_json(path, {**mine, "agents": folder_agents})
     return folder_agents
+
+
+def _seconds(summary_path: Path, seconds_path: Path) -> dict[str, float]:
+    """The seconds each agent has played so far: from ``seconds.json``, written after every shard (a killed run's
+    too), else from ``summary.json`` (none before the first call).
+
+    Raises:
+        ValueError: the file is truncated or not an evaluation's (named, with the fix).
+    """
+    if seconds_path.exists():
+        try:
+            kept = json.loads(seconds_path.read_text())
+            if isinstance(kept, dict):
+                return {str(k): float(v) for k, v in kept.items()}
+        except (ValueError, TypeError):
+            pass  # cut short by a kill: fall back on the summary
+    if not summary_path.exists():
+        return {}
+    try:
+        seconds = json.loads(summary_path.read_text())["results"]["seconds"]
+        if not isinstance(seconds, dict):
+            raise TypeError(f"seconds is a {type(seconds).__name__}")
+    except (ValueError, KeyError, TypeError) as err:
+        raise ValueError(
+            f"{summary_path} is truncated or not an evaluation's summary ({type(err).__name__}: {err}): delete it, "
+            "and the next `teduo evaluate` on this folder rewrites it from the episode logs (the agents' seconds "
+            "restart at 0)"
+        ) from err
+    return dict(seconds)
 
 
 def _slug(name: str) -> str:

@@ -158,7 +158,11 @@ class Protocol:
         return env if describer is None else TextObservationWrapper(env, describer)
 
     def episode_specs(self) -> list[EpisodeSpec]:
-        """Every episode of the protocol, setting by setting (a setting with no feasible pair has none)."""
+        """Every episode of the protocol, setting by setting (a setting without goals has none).
+
+        Raises:
+            ValueError: a setting's goals are feasible in none of its layouts (it would vanish from the results).
+        """
         knowledge = self.knowledge
         rng = np.random.default_rng(self.seed)
         specs: list[EpisodeSpec] = []
@@ -167,6 +171,11 @@ class Protocol:
             goals = self.train_goals if setting.endswith("train goals") else self.test_goals
             feasible = knowledge.feasible_by_layout(layouts, goals, [self.canonical(g) for g in goals])
             pairs = [(seed, goal) for seed in layouts for goal in feasible[seed]]
+            if not pairs and goals and layouts:
+                raise ValueError(
+                    f"{setting}: none of the {len(goals)} goals (e.g. {goals[0]!r}) is feasible in any of the "
+                    f"{len(layouts)} layouts of {self.env}: choose goal kinds its layouts have, or more layouts"
+                )
             if not pairs:
                 continue
             for i in rng.choice(len(pairs), size=self.episodes, replace=True):

@@ -78,6 +78,15 @@ class FinetuneConfig:
     #: show a progress bar.
     progress: bool = True
 
+    def __post_init__(self) -> None:
+        if self.method not in ("lora", "full"):
+            raise ValueError(f"fine-tuning method {self.method!r} is unknown: use 'lora' or 'full'")
+        for name in ("max_steps", "batch_size", "max_length", "save_steps", "lora_r", "lora_alpha"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"fine-tuning {name} must be at least 1, got {getattr(self, name)}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"fine-tuning learning_rate must be positive, got {self.learning_rate}")
+
 
 def tokenize_example(tokenizer: Any, prompt: str, action: str, max_length: int) -> dict[str, list[int]]:
     """``input_ids`` of prompt + action, ``labels`` -100 except on the action's tokens.

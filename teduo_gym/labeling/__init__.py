@@ -9,6 +9,9 @@
 - :class:`LabelTable` (``table.py``) -- the labels on disk; :class:`ProxyNet` (``proxy.py``); caches
   (``cache.py``); :func:`accuracy_report` (``report.py``) against ground truth; :func:`sampled_judge_report`
   (``sampled.py``) estimates judge accuracy from a stratified sample.
+- :class:`CriteriaJudge`, :class:`OutcomeLabel`, :func:`label_outcomes`, :func:`label_accuracy`,
+  :func:`hindsight_goals`, :func:`score_continuations` (``outcomes.py``) -- judge labels of the outcomes of text
+  episodes against goals, with hindsight goals.
 """
 
 from teduo_gym.labeling.abstraction import AbstractStates, AbstractTextDescriber, abstract, choose, state_views
@@ -23,6 +26,14 @@ from teduo_gym.labeling.hindsight import (
     read_goals,
 )
 from teduo_gym.labeling.judge import JUDGE_TEMPLATE, LLMGoalJudge
+from teduo_gym.labeling.outcomes import (
+    CriteriaJudge,
+    OutcomeLabel,
+    hindsight_goals,
+    label_accuracy,
+    label_outcomes,
+    score_continuations,
+)
 from teduo_gym.labeling.proxy import ProxyConfig, ProxyNet, choose_threshold, train_proxy
 from teduo_gym.labeling.report import accuracy_report, markdown_table, write_report
 from teduo_gym.labeling.sampled import sampled_judge_report
@@ -35,11 +46,13 @@ __all__ = [
     "AbstractStates",
     "AbstractTextDescriber",
     "CallCounter",
+    "CriteriaJudge",
     "FingerprintMismatchError",
     "HindsightLabeler",
     "LLMGoalJudge",
     "LabelConfig",
     "LabelTable",
+    "OutcomeLabel",
     "ProxyConfig",
     "ProxyNet",
     "abstract",
@@ -47,10 +60,14 @@ __all__ = [
     "choose",
     "choose_threshold",
     "goal_schema_for",
+    "hindsight_goals",
+    "label_accuracy",
+    "label_outcomes",
     "label",
     "markdown_table",
     "read_goals",
     "sampled_judge_report",
+    "score_continuations",
     "state_views",
     "train_proxy",
     "write_report",

@@ -5,7 +5,8 @@ goal schema (:class:`teduo_gym.envs.GoalSchema`, from ``knowledge_for(env_id).go
 module applies it:
 
 - :func:`choose` -- every :class:`~teduo_gym.envs.Slot` of every goal answered by scoring its options with
-  ``backend.score``, batched per slot; even a 135M model always gives a well-formed answer.
+  ``backend.score``, batched per slot, plus a similarity prior between the goal's words and each option's
+  (:mod:`teduo_gym.labeling.reading`); even a 135M model always gives a well-formed answer.
 - :class:`AbstractStates` / :func:`abstract` -- distinct abstract states of a batch of raw states, their ids and
   texts, and the reduction in distinct states; :func:`state_views` -- the same for states of a dataset, from their
   stored texts where there is no goal schema.
@@ -22,22 +23,37 @@ import numpy as np
 
 from teduo_gym.datasets.transitions import TransitionDataset
 from teduo_gym.envs import GoalSchema, Slot
+from teduo_gym.labeling.reading import SIMILARITY_WEIGHT, Embedder, option_similarity
 from teduo_gym.llm.base import LLMBackend
 
 __all__ = ["AbstractStates", "AbstractTextDescriber", "abstract", "choose", "state_views", "unique_rows"]
 
 
 def choose(
-    backend: LLMBackend, goals: Sequence[str], slots: Sequence[Slot | Mapping[str, Any]]
+    backend: LLMBackend | None,
+    goals: Sequence[str],
+    slots: Sequence[Slot | Mapping[str, Any]],
+    *,
+    embedder: Embedder | None = None,
+    similarity_weight: float = SIMILARITY_WEIGHT,
 ) -> list[dict[str, str]]:
-    """Answer every slot for every goal by the highest-scoring option (one ``score`` call per slot).
+    """Answer every slot for every goal by the best-scoring option (one ``score`` call per slot).
+
+    An option's score is the LLM's log-probability of it after the slot's prompt (normalised over the options),
+    plus ``similarity_weight`` times how closely the part of the goal the slot reads names it
+    (:func:`~teduo_gym.labeling.reading.option_similarity`: cosine similarity under ``embedder``, such as the
+    shipped all-MiniLM-L6-v2, or exact word matches without one). ``similarity_weight=0`` is the LLM alone;
+    ``backend=None`` the similarity alone.
 
     Example:
         >>> class Fake:
         ...     name, chat = "fake", False
         ...     def score(self, prompts, candidates):
         ...         return np.array([[float(c == " blue") for c in candidates] for _ in prompts])
-        >>> choose(Fake(), ["go to the blue key"], [Slot("colour", "Which colour?", ("red", "blue"))])
+        >>> colour = Slot("colour", "Which colour?", ("red", "blue"), descriptions={"red": "red, crimson"})
+        >>> choose(Fake(), ["go to the blue key", "go to the crimson key"], [colour])
+        [{'colour': 'blue'}, {'colour': 'red'}]
+        >>> choose(Fake(), ["go to the crimson key"], [colour], similarity_weight=0)
         [{'colour': 'blue'}]
     """
     choices: list[dict[str, str]] = [{} for _ in goals]
@@ -47,8 +63,13 @@ def choose(
             choices[i][slot.name] = slot.default
         if not asked:
             continue
-        candidates = [o if getattr(backend, "chat", False) else f" {o}" for o in slot.options]
-        scores = np.asarray(backend.score([slot.prompt(goals[i]) for i in asked], candidates))
+        scores = np.zeros((len(asked), len(slot.options)))
+        if backend is not None:
+            candidates = [o if getattr(backend, "chat", False) else f" {o}" for o in slot.options]
+            logits = np.asarray(backend.score([slot.prompt(goals[i]) for i in asked], candidates), np.float64)
+            scores += logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
+        if similarity_weight:
+            scores += similarity_weight * option_similarity(slot, [slot.read(goals[i]) for i in asked], embedder)
         for i, best in zip(asked, scores.argmax(axis=1).tolist()):
             choices[i][slot.name] = slot.options[best]
     return choices

@@ -4,12 +4,16 @@
   atomically after every chunk of answers.
 - :class:`ChoiceCache` -- the LLM's choice (slot -> answer) per goal, one JSON file.
 
-Both live under a directory named after the LLM and the prompt, so another model or prompt never reads them.
+Both live under a directory named after the LLM and the prompt, so another model or prompt never reads them. Both
+are checked on load: a probability outside [0, 1] (a NaN) is never stored, and one found on disk, or an unreadable
+file, is dropped with a warning naming the file and asked again.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
+import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -44,8 +48,21 @@ class JudgeCache:
             table: dict[str, float] = {}
             path = self._path(goal)
             if path.is_file():
-                with np.load(path) as arrays:
-                    table = dict(zip(arrays["keys"].tolist(), arrays["p"].tolist()))
+                try:
+                    with np.load(path) as arrays:
+                        saved = dict(zip(arrays["keys"].tolist(), arrays["p"].tolist()))
+                except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+                    warnings.warn(
+                        f"judge cache {path} is unreadable ({err}): its answers are asked again", stacklevel=3
+                    )
+                    saved = {}
+                table = {key: p for key, p in saved.items() if _is_probability(p)}
+                if len(table) < len(saved):
+                    warnings.warn(
+                        f"judge cache {path} holds {len(saved) - len(table)} answers that are not probabilities (NaN): "
+                        "they are asked again",
+                        stacklevel=3,
+                    )
             self._goals[goal] = table
         return self._goals[goal]
 
@@ -55,8 +72,16 @@ class JudgeCache:
         return [table.get(digest(t)) for t in texts]
 
     def put(self, goal: str, texts: Sequence[str], probabilities: Iterable[float]) -> None:
-        """Remember judgements (in memory until :meth:`save`)."""
-        self._table(goal).update(zip((digest(t) for t in texts), map(float, probabilities)))
+        """Remember judgements (in memory until :meth:`save`).
+
+        Raises:
+            ValueError: a probability outside [0, 1] (a NaN): a broken model's answer is never cached.
+        """
+        values = [float(p) for p in probabilities]
+        bad = [p for p in values if not _is_probability(p)]
+        if bad:
+            raise ValueError(f"judge answers for {goal!r} that are not probabilities ({bad[:3]}): not cached")
+        self._table(goal).update(zip((digest(t) for t in texts), values))
 
     def save(self, goal: str) -> None:
         """Write the goal's judgements atomically."""
@@ -78,7 +103,16 @@ class ChoiceCache:
 
     def __init__(self, directory: str | Path, key: str):
         self.path = Path(directory) / digest(key) / "choices.json"
-        self._choices: dict[str, dict[str, str]] = json.loads(self.path.read_text()) if self.path.is_file() else {}
+        self._choices: dict[str, dict[str, str]] = {}
+        if self.path.is_file():
+            try:
+                saved = json.loads(self.path.read_text())
+            except (ValueError, OSError) as err:
+                warnings.warn(
+                    f"choice cache {self.path} is unreadable ({err}): its choices are asked again", stacklevel=2
+                )
+                saved = {}
+            self._choices = saved if isinstance(saved, dict) else {}
 
     def get(self, goal: str) -> dict[str, str] | None:
         """The cached choice for ``goal``, if any."""
@@ -88,3 +122,8 @@ class ChoiceCache:
         """Remember and persist a choice."""
         self._choices[goal] = dict(choice)
         atomic_write(self.path, lambda p: p.write_text(json.dumps(self._choices, indent=1, sort_keys=True)))
+
+
+def _is_probability(p: float) -> bool:
+    """Whether ``p`` is a probability (not NaN, not outside [0, 1])."""
+    return 0.0 <= p <= 1.0

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -43,12 +44,15 @@ from teduo_gym.labeling.abstraction import choose, state_views
 from teduo_gym.labeling.cache import ChoiceCache, JudgeCache
 from teduo_gym.labeling.judge import JUDGE_TEMPLATE, LLMGoalJudge
 from teduo_gym.labeling.proxy import ProxyConfig, train_proxy
+from teduo_gym.labeling.reading import SIMILARITY_WEIGHT, Embedder
 from teduo_gym.labeling.table import LabelTable
 from teduo_gym.llm.base import LLMBackend
 from teduo_gym.llm.config import LLMConfig, shared_backend
+from teduo_gym.llm.embedding import EMBEDDING_MODEL_NAME, shared_embedder
 
 __all__ = [
     "MODES",
+    "READER",
     "NULL_STATE",
     "SCHEMA_MODES",
     "CallCounter",
@@ -65,6 +69,9 @@ Mode = Literal["judge", "compiled", "proxy"]
 NULL_STATE = "N/A"
 #: The labelling modes.
 MODES: tuple[str, ...] = ("judge", "compiled", "proxy")
+#: How goals are read into a goal schema's slots (part of the choice cache's key, so a changed reader rereads):
+#: the LLM's scores of the options plus the MiniLM similarity prior (docs/results/goal-reading).
+READER = f"llm+{EMBEDDING_MODEL_NAME}x{SIMILARITY_WEIGHT:g}"
 #: The modes that need the environment's goal schema (judge reads the stored texts without one).
 SCHEMA_MODES: tuple[str, ...] = ("compiled", "proxy")
 
@@ -120,6 +127,8 @@ class HindsightLabeler:
         chunk: judge prompts per cache save.
         proxy: training settings of the proxy networks.
         room_only: abstraction keeps only the agent's room.
+        embedder: the similarity prior of goal reading (:func:`~teduo_gym.labeling.abstraction.choose`); None loads
+            the shipped all-MiniLM-L6-v2 when a goal is first read.
     """
 
     def __init__(
@@ -135,12 +144,15 @@ class HindsightLabeler:
         chunk: int = 256,
         proxy: ProxyConfig | None = None,
         room_only: bool = True,
+        embedder: Embedder | None = None,
     ):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        if mode == "proxy" and budget < 1:
+            raise ValueError(f"the proxy mode needs a budget of at least 1 LLM label per goal, got {budget}")
         self.llm = CallCounter(backend)
         self.mode, self.budget, self.threshold, self.seed, self.chunk = mode, budget, threshold, seed, chunk
-        self.room_only = room_only
+        self.room_only, self._embedder = room_only, embedder
         self.proxy = ProxyConfig(precision=precision) if proxy is None else proxy
         self.judge = LLMGoalJudge(self.llm, lambda env, obs: "")
         self.cache_dir = Path(cache_dir)
@@ -153,10 +165,13 @@ class HindsightLabeler:
         empty choice for each without a goal schema."""
         if abstraction is None:
             return [{} for _ in goals]
-        cache = ChoiceCache(self.cache_dir / "choices", f"{self.llm.name}|{self.llm.chat}|{abstraction.slots!r}")
+        reader = f"{READER}|{self.llm.name}|{self.llm.chat}|{abstraction.slots!r}"
+        cache = ChoiceCache(self.cache_dir / "choices", reader)
         missing = [g for g in dict.fromkeys(goals) if cache.get(g) is None]
-        for goal, choice in zip(missing, choose(self.llm, missing, abstraction.slots) if missing else []):
-            cache.put(goal, choice)
+        if missing:
+            embedder = self._embedder if self._embedder is not None else shared_embedder()
+            for goal, choice in zip(missing, choose(self.llm, missing, abstraction.slots, embedder=embedder)):
+                cache.put(goal, choice)
         return [cache.get(g) or {} for g in goals]
 
     def judge_texts(self, goal: str, texts: Sequence[str]) -> np.ndarray:
@@ -464,12 +479,23 @@ def label(config: LabelConfig) -> dict[str, Any]:
 
     if config.judge_sample and not config.report:
         raise ValueError("judge_sample only estimates accuracy for the report: add --report")
+    if "proxy" in config.modes:  # the proxy's settings fail here, before the model loads
+        ProxyConfig(precision=config.precision)
+        if config.budget < 1:
+            raise ValueError(f"--budget {config.budget}: the proxy mode needs at least 1 LLM label per goal")
+    if not config.goals_file and config.n_goals < 1:
+        raise ValueError(f"--n-goals {config.n_goals} labels nothing: give at least 1 (or a --goals-file)")
     data = load_dataset(config.dataset)
     knowledge = knowledge_for(data.env_id)
     abstraction = goal_schema_for(data, config.modes, config.room_only)
     truth = None
     if config.goals_file:
         goals, canonical = read_goals(config.goals_file)
+        if not goals:
+            raise ValueError(f"{config.goals_file} lists no goals: write one goal text per line (# starts a comment)")
+        repeated = sorted({g for g in goals if goals.count(g) > 1})
+        if repeated:
+            raise ValueError(f"{config.goals_file} lists {repeated} more than once: list each goal once")
     else:
         truth = load_ground_truth(config.dataset)
         goals = canonical = sample_goals(truth.goals, config.n_goals, config.seed, knowledge.goal_kind)
@@ -508,12 +534,23 @@ def label(config: LabelConfig) -> dict[str, Any]:
         shutil.rmtree(parts, ignore_errors=True)  # merged into the table
     report = None
     if config.report:
-        from teduo_gym.labeling.report import accuracy_report, write_report
+        from teduo_gym.labeling.report import accuracy_report, schema_check, write_report
 
         truth = truth or load_ground_truth(config.dataset)
         report = accuracy_report(list(tables.values()), truth, knowledge.goal_kind)
         for key in ("kinds", "overall"):
             report[key] += sampled[key]
+        if abstraction is not None:
+            report["schema"] = schema_check(abstraction, data, truth, list(dict.fromkeys(canonical)))
+            wrong = [r for r in report["schema"] if r["predicate_only"] or r["detector_only"]]
+            if wrong:
+                print(
+                    f"warning: the goal schema of {data.env_id} disagrees with its ground-truth detector on "
+                    f"{sum(r['predicate_only'] + r['detector_only'] for r in wrong)} transitions of {len(wrong)} goals "
+                    f"(e.g. {wrong[0]['goal']!r}) under exact choices: fix its predicate or detector "
+                    f"(per goal in {out / 'report.md'})",
+                    file=sys.stderr,
+                )
         write_report(report, out)
     (out / "label_config.json").write_text(json.dumps(asdict(config), indent=1, default=str))
     return {"tables": paths, "goals": list(goals), "report": report}

@@ -55,6 +55,14 @@ class ProxyConfig:
     #: the precision the threshold must reach on held-out states (else the best F1).
     precision: float = 0.95
 
+    def __post_init__(self) -> None:
+        if not 0 < self.precision <= 1:
+            raise ValueError(f"proxy precision must be in (0, 1], got {self.precision} (e.g. --precision 0.95)")
+        if not 0 < self.holdout < 1:
+            raise ValueError(f"proxy holdout must be in (0, 1), got {self.holdout}")
+        if self.steps < 1 or self.hidden < 1:
+            raise ValueError(f"proxy steps and hidden must be at least 1, got {self.steps} and {self.hidden}")
+
 
 def choose_threshold(scores: np.ndarray, labels: np.ndarray, precision: float) -> float:
     """The lowest score threshold (``score >= t``) whose precision reaches ``precision``; else the best-F1 one.

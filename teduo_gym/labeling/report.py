@@ -2,6 +2,8 @@
 
 - :func:`accuracy_report` -- per goal, per goal kind and overall, for each label table (mode, LLM); LLM calls and
   seconds spent. Counts are pooled (micro-averaged) over the goals of a group; ROC-AUC pools the scores too.
+- :func:`schema_check` -- where the goal schema's compiled predicate, under each goal's exact choice, disagrees
+  with the environment's ground-truth detector on the recorded transitions (a bug of the knowledge, not of the LLM).
 - :func:`markdown_table` / :func:`write_report` -- the report as Markdown and ``report.json`` + ``report.md``.
 
 Undefined numbers (precision with no predicted positive, recall with no true positive, AUC with one class or no
@@ -18,10 +20,11 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from teduo_gym.datasets.transitions import GroundTruth
+from teduo_gym.datasets.transitions import GroundTruth, TransitionDataset
+from teduo_gym.envs import GoalSchema
 from teduo_gym.labeling.table import FingerprintMismatchError, LabelTable
 
-__all__ = ["accuracy_report", "markdown_table", "scores_of", "write_report"]
+__all__ = ["accuracy_report", "markdown_table", "schema_check", "scores_of", "write_report"]
 
 
 def scores_of(truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None = None) -> dict[str, Any]:
@@ -88,6 +91,36 @@ def accuracy_report(
     return report
 
 
+def schema_check(
+    schema: GoalSchema, data: TransitionDataset, truth: GroundTruth, goals: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Compare the goal schema's predicate, under each goal's exact choice (``schema.oracle_choice``, what a
+    perfect reader answers), with the ground-truth detector on every recorded transition: one row per canonical goal
+    with ``positives`` (the detector's), ``predicate_only`` and ``detector_only`` (transitions where only one of
+    them fires). Any disagreement is a bug of the environment's knowledge (its predicate or its detector), which
+    compiled labels inherit whatever the LLM reads.
+
+    Example:
+        >>> from teduo_gym.envs import knowledge_for
+        >>> from teduo_gym.datasets.storage import load_ground_truth
+        >>> schema_check(schema, data, load_ground_truth(path), ["go to the red ball"])  # doctest: +SKIP
+        [{'goal': 'go to the red ball', 'positives': 12, 'predicate_only': 0, 'detector_only': 0}]
+    """
+    rows = []
+    for goal in goals:
+        predicted = schema.achieved(schema.oracle_choice(goal), data.states, data.actions, data.src, data.dst)
+        actual = truth.column(goal)
+        rows.append(
+            {
+                "goal": goal,
+                "positives": int(actual.sum()),
+                "predicate_only": int((predicted & ~actual).sum()),
+                "detector_only": int((actual & ~predicted).sum()),
+            }
+        )
+    return rows
+
+
 def _group(table: LabelTable, columns: Any, ids: list[int] | None) -> dict[str, Any]:
     rows = slice(None) if ids is None else ids
     truth = columns[rows].toarray().ravel()
@@ -138,5 +171,17 @@ def write_report(report: dict[str, list[dict[str, Any]]], directory: str | Path)
         markdown_table(report["goals"], key="goal"),
         "",
     ]
+    if report.get("schema"):
+        md += [
+            "## Goal schema against the ground-truth detector (exact choices)",
+            "",
+            "| goal | positives | predicate only | detector only |",
+            "|---|---|---|---|",
+            *(
+                f"| {r['goal']} | {r['positives']} | {r['predicate_only']} | {r['detector_only']} |"
+                for r in report["schema"]
+            ),
+            "",
+        ]
     (out / "report.md").write_text("\n".join(md))
     return out / "report.md"

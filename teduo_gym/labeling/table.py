@@ -18,6 +18,7 @@ File format (``labels.npz`` and ``labels.json`` side by side; :meth:`LabelTable.
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,11 +146,15 @@ class LabelTable:
                 raise ValueError(f"format {meta.get('format')!r}, expected {FORMAT!r}")
             with np.load(npz) as arrays:
                 shape = (len(meta["goals"]), int(meta["n_transitions"]))
-                indices = arrays["indices"]
-                labels = sp.csr_matrix((np.ones(len(indices), bool), indices, arrays["indptr"]), shape=shape)
+                indices, indptr = arrays["indices"], arrays["indptr"]
                 scores = arrays["scores"] if "scores" in arrays else None
-        except (ValueError, KeyError, OSError, json.JSONDecodeError) as err:
-            raise ValueError(f"{npz} is not a readable teduo-gym label table: {err}") from err
+            _check_csr(indices, indptr, shape)
+            labels = sp.csr_matrix((np.ones(len(indices), bool), indices, indptr), shape=shape)
+        except (ValueError, KeyError, TypeError, OSError, EOFError, zipfile.BadZipFile) as err:
+            raise ValueError(
+                f"{npz} is not a readable teduo-gym label table ({type(err).__name__}: {err}): it is truncated or "
+                f"corrupt; delete {npz.name} and {sidecar.name} to label again"
+            ) from err
         table = cls(
             goals=list(meta["goals"]),
             labels=labels,
@@ -166,3 +171,16 @@ class LabelTable:
         if dataset is not None:
             table.check_data(dataset, f"the label table {npz}")
         return table
+
+
+def _check_csr(indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]) -> None:
+    """Raise ``ValueError`` unless ``indices`` / ``indptr`` are the CSR rows of a ``shape`` table."""
+    if indptr.shape != (shape[0] + 1,) or indptr[0] != 0 or indptr[-1] != len(indices):
+        raise ValueError(
+            f"{len(indptr)} row pointers ending at {indptr[-1] if len(indptr) else None} for {shape[0]} "
+            f"goals and {len(indices)} labels"
+        )
+    if np.any(np.diff(indptr) < 0):
+        raise ValueError("row pointers that decrease")
+    if len(indices) and (indices.min() < 0 or indices.max() >= shape[1]):
+        raise ValueError(f"transition indices outside [0, {shape[1]})")

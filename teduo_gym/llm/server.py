@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from teduo_gym.llm.base import PromptTooLongError
 from teduo_gym.llm.transformers_backend import Generation, TransformersBackend
 
 __all__ = ["LLMServer"]
@@ -284,6 +285,8 @@ def _handler_for(app: LLMServer) -> type[BaseHTTPRequestHandler]:
                 self._error(400, f"the request body is not valid JSON: {exc}", "invalid_request_error")
             except _BadRequest as exc:
                 self._error(400, str(exc), "invalid_request_error", exc.param)
+            except PromptTooLongError as exc:  # as OpenAI answers: the request, not the server, is at fault
+                self._error(400, str(exc), "context_length_exceeded", "prompt")
             except Exception as exc:  # noqa: BLE001 - a failed model call must not kill the server
                 self._error(500, f"{type(exc).__name__}: {exc}", "server_error")
 

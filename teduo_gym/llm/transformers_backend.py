@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from teduo_gym.llm.base import ModelNotFoundError
+from teduo_gym.llm.base import BrokenModelError, LLMError, ModelNotFoundError, PromptTooLongError, check_scores
 from teduo_gym.llm.embedded import EMBEDDED_MODEL_NAME, embedded_model_dir
 
 __all__ = ["Generation", "PromptLogprobs", "TransformersBackend", "load_model"]
@@ -163,6 +163,8 @@ class TransformersBackend:
         self._eos_ids = set(eos if isinstance(eos, list) else [eos]) - {None}
         base = model.get_base_model() if hasattr(model, "get_base_model") else model
         self._last_logits_only = "logits_to_keep" in inspect.signature(base.forward).parameters
+        context = getattr(getattr(base, "config", None), "max_position_embeddings", None)
+        self._context = context if isinstance(context, int) and context > 0 else None
         self._candidate_cache: dict[tuple[str, tuple[str, ...]], list[int] | None] = {}
 
     @property
@@ -201,7 +203,12 @@ class TransformersBackend:
     # ---- forward passes --------------------------------------------------------------------------------
 
     def _forward(self, sequences: Sequence[Sequence[int]], keep: int | None) -> torch.Tensor:
-        """Logits of the last ``keep`` positions (all when None) of left-padded sequences."""
+        """Logits of the last ``keep`` positions (all when None) of left-padded sequences.
+
+        Raises:
+            PromptTooLongError: a sequence is longer than the model's context (its logits would be nonsense).
+        """
+        self._check_context(sequences)
         ids, mask, positions = _pad_left(sequences, self._pad_id)
         kwargs: dict[str, Any] = {}
         if keep is not None and self._last_logits_only:
@@ -216,6 +223,16 @@ class TransformersBackend:
         )
         logits = out.logits
         return logits if keep is None else logits[:, -keep:]
+
+    def _check_context(self, sequences: Sequence[Sequence[int]]) -> None:
+        """Raise :class:`PromptTooLongError` when a sequence is longer than the model's context."""
+        longest = max(sequences, key=len, default=[])
+        if self._context is not None and len(longest) > self._context:
+            raise PromptTooLongError(
+                f"a prompt of {len(longest)} tokens is longer than the context of {self.name} ({self._context} "
+                f"tokens), starting {self.tokenizer.decode(list(longest[:12]))!r}: shorten its text (a goal, a "
+                "state) or use a model with a longer context"
+            )
 
     def _batches(self, lengths: Sequence[int]) -> list[list[int]]:
         """Indices grouped into batches of similar length (less padding)."""
@@ -296,6 +313,7 @@ class TransformersBackend:
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {temperature}.")
         encoded = [self._encode_prompt(t) for t in texts]
+        self._check_context(encoded)
         results: list[Generation] = [Generation(text="")] * len(texts)
         for batch in self._batches([len(e) for e in encoded]):
             gens = self._generate_batch(
@@ -424,7 +442,7 @@ class TransformersBackend:
                 scores[i] = logprobs[row, single[i]].double().numpy()
         if slow:
             scores[slow] = self._score_sequences([texts[i] for i in slow], candidates)
-        return scores
+        return check_scores(scores, self.name)
 
     def _candidate_ids(self, text: str, candidates: Sequence[str]) -> list[int] | None:
         """The token id of each candidate if each is exactly one token after ``text``, else None.
@@ -588,7 +606,24 @@ def load_model(model: str | Path | None) -> tuple[Any, Any, str]:
 
     Raises:
         ModelNotFoundError: ``model`` is none of these, or an adapter does not fit its base model.
+        BrokenModelError: the directory is one of these but cannot be loaded (truncated weights, a broken config).
     """
+    from safetensors import SafetensorError
+
+    try:
+        return _load_model(model)
+    except LLMError:
+        raise
+    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as err:
+        raise BrokenModelError(
+            f"the model at {model if model is not None else embedded_model_dir()} cannot be loaded "
+            f"({type(err).__name__}: {' '.join(str(err).split())[:300]}): its files are truncated or broken; save or "
+            "download it again (or delete the teduo cache's models folder for the embedded model)"
+        ) from err
+
+
+def _load_model(model: str | Path | None) -> tuple[Any, Any, str]:
+    """:func:`load_model` without the translation of a broken directory's errors."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if model is None:

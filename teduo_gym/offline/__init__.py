@@ -11,6 +11,7 @@
   dataset of TEDUO step 3.
 - :func:`best_trajectories`, :func:`action_sequences`, :func:`filtered_bc_examples` (``filtered_bc.py``) --
   filtered behaviour cloning: the best loop-free trajectory per goal (the paper's WebShop method).
+- :func:`episode_bc_examples` (``episode_bc.py``) -- the same over text episodes labelled by their outcomes.
 """
 
 from teduo_gym.offline.deep import (
@@ -24,6 +25,7 @@ from teduo_gym.offline.deep import (
     fit_per_goal,
 )
 from teduo_gym.offline.distill import EmpiricalModel, Rollout, greedy_rollouts
+from teduo_gym.offline.episode_bc import episode_bc_examples
 from teduo_gym.offline.examples import GoalData, action_examples, goal_mdps, sharded_action_examples
 from teduo_gym.offline.filtered_bc import (
     GoalTrajectory,
@@ -46,6 +48,7 @@ __all__ = [
     "GoalTrajectory",
     "action_sequences",
     "best_trajectories",
+    "episode_bc_examples",
     "filtered_bc_examples",
     "EmpiricalModel",
     "GoalData",

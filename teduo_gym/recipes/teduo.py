@@ -20,6 +20,14 @@ finished stages and a changed setting reruns only what depends on it:
 
 The text the LLM agents read is the goal-conditioned abstract state of step 1 (``text="abstract"``) or the
 egocentric view (``text="egocentric"``, the ablation).
+
+Environments played as text episodes (knowledge with :meth:`~teduo_gym.envs.EnvKnowledge.text_episodes`, e.g.
+WebShop: web pages as states, text actions, no symbolic state vector) take the episode path of the same stages
+(:mod:`teduo_gym.recipes.teduo_episodes`): text episodes, judge labels of their outcomes with hindsight goals,
+filtered BC over episodes (``label_mode="judge"``, ``examples="filtered_bc"``), free-text fine-tuning, and text
+agents scored on held-out and training goals. Its own settings are the fields after ``executor``; the
+environment's options (WebShop's ``base_url``, ``timeout_s``, ``page_chars``, ``item_chars``) go in
+``env_options``.
 """
 
 from __future__ import annotations
@@ -39,12 +47,22 @@ from teduo_gym.labeling.hindsight import Mode
 from teduo_gym.llm.config import LLMConfig
 
 if TYPE_CHECKING:
+    from teduo_gym.envs import TextEpisodes
     from teduo_gym.finetune import FinetuneConfig
 
 #: The stages of :func:`run`, in order (``teduo run --until STAGE`` stops after one).
 StageName = Literal["collect", "label", "examples", "finetune", "evaluate"]
 
-__all__ = ["RunConfig", "StageName", "StagePaths", "finetune_config", "q_table_policies", "run"]
+__all__ = [
+    "RunConfig",
+    "StageName",
+    "StagePaths",
+    "act_template",
+    "finetune_config",
+    "plays_text_episodes",
+    "q_table_policies",
+    "run",
+]
 
 
 @dataclass(frozen=True)
@@ -102,6 +120,26 @@ class RunConfig:
     #: where the shards of collect, label, offline RL and evaluate run: "local" (default) or "ray" (results do
     #: not depend on it).
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+    # The episode path (environments played as text episodes, e.g. WebShop); an error elsewhere unless left as is.
+    #: options of the environment's text episodes (EnvKnowledge.text_episodes), e.g. WebShop's base_url (None:
+    #: serve the catalog on loopback), timeout_s, page_chars and item_chars (what an agent reads of a page).
+    env_options: dict[str, Any] = field(default_factory=dict)
+    #: episodes collected on training goals.
+    episodes: int = 200
+    #: goals an outcome is judged against besides its own (hindsight relabelling).
+    hindsight_goals: int = 3
+    #: the label a trajectory needs to be cloned (the paper: 0.6).
+    threshold: float = 0.6
+    #: fine-tuning learning rate.
+    learning_rate: float = 5e-4
+    #: longest fine-tuning example, in tokens.
+    max_length: int = 320
+    #: step cap of an evaluation episode (None: max_steps).
+    eval_steps: int | None = None
+    #: tokens of the prompted baselines' thought before each choice (ReAct); 0 acts without thoughts.
+    think_tokens: int = 0
+    #: prompted baselines: the embedded model, or e.g. {"backend": "openai", "base_url": ...}.
+    baselines: tuple[LLMConfig, ...] = (LLMConfig(),)
 
     def __post_init__(self) -> None:
         for name, allowed in (("examples", ("rollouts", "filtered_bc")), ("text", ("abstract", "egocentric"))):
@@ -112,14 +150,47 @@ class RunConfig:
                 f"text={self.text!r} needs examples made from the data's own states: set examples to 'filtered_bc' "
                 "(rollouts pass through abstract states only)"
             )
+        if self.episodes < 1 or not 0 < self.threshold <= 1:
+            raise ValueError(f"episodes must be >= 1 and threshold in (0, 1], got {self.episodes}, {self.threshold}")
 
     @classmethod
     def from_file(cls, path: str | Path) -> RunConfig:
-        """Read a JSON config; unknown keys are an error naming the known ones."""
+        """Read a JSON config; unknown keys are an error naming the known ones, and a config of the former
+        ``teduo webshop run`` an error naming the migration.
+
+        Example:
+            >>> import tempfile
+            >>> p = Path(tempfile.mkdtemp()) / "c.json"
+            >>> _ = p.write_text('{"env": "teduo/WebShop-v0", "baselines": [{"backend": "openai", "base_url": "x"}]}')
+            >>> RunConfig.from_file(p).baselines[0].backend
+            'openai'
+        """
         from teduo_gym.core.config import read_config
 
-        convert = {"llm": lambda v: LLMConfig(**v), "executor": lambda v: ExecutorConfig(**v), "out": Path}
-        return read_config(cls, path, {**convert, "goal_kinds": tuple})
+        _refuse_webshop_run_config(Path(path))
+        llm = lambda v: LLMConfig(**v)  # noqa: E731
+        convert = {"llm": llm, "executor": lambda v: ExecutorConfig(**v), "out": Path, "goal_kinds": tuple}
+        return read_config(cls, path, {**convert, "baselines": lambda v: tuple(map(llm, v))})
+
+
+#: Settings of the former ``teduo webshop run`` (WebShopRunConfig) that a RunConfig does not have.
+_WEBSHOP_RUN_KEYS = ("base_url", "page_chars", "item_chars", "timeout_s", "eval_goals")
+
+
+def _refuse_webshop_run_config(path: Path) -> None:
+    """Raise a one-line ``ValueError`` naming the migration when ``path`` holds a ``teduo webshop run`` config."""
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return  # read_config names the problem
+    old = sorted(set(raw) & set(_WEBSHOP_RUN_KEYS)) if isinstance(raw, dict) else []
+    if old and "env" not in raw:
+        raise ValueError(
+            f"{path} is a config of the former `teduo webshop run` (WebShopRunConfig; settings {old}): `teduo run` "
+            'runs WebShop now; add "env": "teduo/WebShop-v0", "label_mode": "judge", "examples": "filtered_bc", '
+            '"bc_keep": 1, move base_url, page_chars, item_chars and timeout_s into "env_options" and rename '
+            "eval_goals to eval_episodes (see examples/webshop-quick.json)"
+        )
 
 
 _DATA = ("env", "policy", "layouts", "test_layouts", "episodes_per_layout", "max_steps", "seed")
@@ -128,11 +199,40 @@ _LABELS = (*_DATA, *_GOALS, "label_mode", "llm")
 _EXAMPLES = (*_LABELS, "rollout_steps", "examples", "bc_keep", "text")
 _AGENT = (*_EXAMPLES, "template", "method", "finetune_steps", "batch_size")
 _RESULTS = (*_AGENT, "eval_episodes")
+# The episode path's stages (text episodes; see teduo_episodes.py).
+_EPISODE_DATA = ("env", "env_options", "episodes", "max_steps", "seed", "llm")
+_EPISODE_GOALS = ("env", "env_options", "seed", "eval_episodes")
+_EPISODE_LABELS = (*_EPISODE_DATA, "label_mode", "hindsight_goals")
+_EPISODE_EXAMPLES = (*_EPISODE_LABELS, "examples", "threshold", "bc_keep")
+_EPISODE_AGENT = (
+    *_EPISODE_EXAMPLES,
+    "template",
+    "method",
+    "finetune_steps",
+    "batch_size",
+    "learning_rate",
+    "max_length",
+)
+_EPISODE_RESULTS = (*_EPISODE_AGENT, "eval_episodes", "eval_steps", "think_tokens", "baselines")
+#: The settings only the episode path reads.
+_EPISODE_ONLY = (
+    "env_options",
+    "episodes",
+    "hindsight_goals",
+    "threshold",
+    "learning_rate",
+    "max_length",
+    "eval_steps",
+    "think_tokens",
+    "baselines",
+)
 
 
 @dataclass(frozen=True)
 class StagePaths:
-    """Where each stage of a config writes (under ``RunConfig.out``, named by the hash of what it depends on)."""
+    """Where each stage of a config writes (under ``RunConfig.out``, named by the hash of what it depends on);
+    the episode path writes its goals too, its episodes in ``data/episodes.jsonl`` and its labels in
+    ``labels.jsonl``."""
 
     data: Path
     labels: Path
@@ -140,6 +240,7 @@ class StagePaths:
     agent: Path
     evaluation: Path
     results: Path
+    goals: Path | None = None
 
     @classmethod
     def of(cls, config: RunConfig) -> StagePaths:
@@ -148,8 +249,20 @@ class StagePaths:
         Example:
             >>> StagePaths.of(RunConfig(out=Path("runs/x"))).labels.parent.parent
             PosixPath('runs/x')
+            >>> StagePaths.of(RunConfig(out=Path("runs/x"), env="teduo/WebShop-v0")).labels.name
+            'labels.jsonl'
         """
         out = Path(config.out)
+        if plays_text_episodes(config):
+            return cls(
+                data=out / f"data-{stage_key(config, *_EPISODE_DATA)}",
+                labels=out / f"labels-{stage_key(config, *_EPISODE_LABELS)}" / "labels.jsonl",
+                examples=out / f"examples-{stage_key(config, *_EPISODE_EXAMPLES)}.jsonl",
+                agent=out / f"agent-{stage_key(config, *_EPISODE_AGENT)}",
+                evaluation=out / f"evaluation-{stage_key(config, *_EPISODE_RESULTS)}",
+                results=out / f"results-{stage_key(config, *_EPISODE_RESULTS)}.json",
+                goals=out / f"goals-{stage_key(config, *_EPISODE_GOALS)}.json",
+            )
         return cls(
             data=out / f"data-{stage_key(config, *_DATA)}",
             labels=out / f"labels-{stage_key(config, *_LABELS)}" / f"labels_{config.label_mode}.npz",
@@ -160,18 +273,104 @@ class StagePaths:
         )
 
 
+def plays_text_episodes(config: RunConfig) -> bool:
+    """Whether ``config``'s environment takes the episode path (its knowledge provides ``text_episodes``).
+
+    Example:
+        >>> plays_text_episodes(RunConfig(env="teduo/WebShop-v0")), plays_text_episodes(RunConfig())
+        (True, False)
+    """
+    from teduo_gym.envs import knowledge_for
+
+    return knowledge_for(config.env).provides("text_episodes")
+
+
 def run(config: RunConfig, progress: bool = True, until: StageName | None = None) -> dict[str, Any]:
     """Run (or resume) every stage, or those up to ``until``; print the results tables and return ``{"evaluation":
     {setting: {agent: summary}}, "stages": {stage: {"folder", "seconds", "cached"}}}`` (only ``"stages"`` when
-    stopped early, e.g. at ``"examples"`` to fine-tune on GPUs with ``teduo finetune``)."""
+    stopped early, e.g. at ``"examples"`` to fine-tune on GPUs with ``teduo finetune``).
+
+    On the episode path (:mod:`teduo_gym.recipes.teduo_episodes`) the evaluation is ``{agent: {"test": summary,
+    "train": summary}}``, beside the labels' accuracy (``"labelling"``), filtered BC's statistics (``"bc"``), the
+    data, goals and seeds, and the results ``"table"``.
+
+    Raises:
+        ValueError: a setting the environment's path does not take (e.g. ``episodes`` for a symbolic environment,
+            ``label_mode`` other than "judge" for text episodes), or no training goal reached.
+    """
+    from teduo_gym.core.records import write_record
+
+    paths = StagePaths.of(config)
+    if until is None and paths.results.exists():  # finished earlier: its record holds the stage times of that run
+        results = json.loads(paths.results.read_text())["results"]
+        _print(results)
+        return results
+    runner = StageRunner(config.out)
+    episodes = plays_text_episodes(config)
+    if episodes:
+        from teduo_gym.recipes.teduo_episodes import episode_results, episode_stages
+
+        session = _text_episodes(config)
+        with session:
+            ran = runner.run(episode_stages(config, session, progress), until=until)
+    else:
+        ran = runner.run(_state_stages(config, progress), until=until)
+    if runner.stopped:
+        return {"stages": runner.report()}
+    if "evaluate" in ran:
+        results = {"evaluation": ran["evaluate"], "stages": runner.report()}
+        if episodes:
+            results = episode_results(config, ran["evaluate"], runner.report())
+        write_record(paths.results, config, results)
+    else:  # finished earlier: its record holds the stage times of that run
+        results = json.loads(paths.results.read_text())["results"]
+    _print(results)
+    return results
+
+
+def _text_episodes(config: RunConfig) -> TextEpisodes:
+    """The environment's text episodes for ``config`` (not entered yet), after checking the episode path's
+    settings."""
+    from teduo_gym.envs import knowledge_for
+
+    for name, wanted in (("label_mode", "judge"), ("examples", "filtered_bc")):
+        if getattr(config, name) != wanted:
+            raise ValueError(
+                f"{config.env} is played as text episodes, labelled by the judge and cloned by filtered BC: set "
+                f"{name} to {wanted!r}"
+            )
+    return knowledge_for(config.env).text_episodes(seed=config.seed, **config.env_options)
+
+
+def act_template(config: RunConfig) -> str:
+    """The fine-tuned agent's prompt of ``config``: its ``template``, or, left at the default on the episode path,
+    the environment's own (:attr:`~teduo_gym.envs.TextEpisodes.act_template`).
+
+    Example:
+        >>> act_template(RunConfig(env="teduo/WebShop-v0"))
+        'Instruction: {goal}\\nPage: {state}\\nAction:'
+    """
+    from teduo_gym.envs import knowledge_for
+
+    if config.template != COMPACT_TEMPLATE or not plays_text_episodes(config):
+        return config.template
+    return knowledge_for(config.env).text_episodes(**config.env_options).act_template
+
+
+def _state_stages(config: RunConfig, progress: bool) -> list[Stage]:
+    """The stages of ``config`` on an environment with symbolic states."""
     from teduo_gym.collection import CollectConfig, collect
     from teduo_gym.collection.collect import MANIFEST
-    from teduo_gym.core.records import write_record
     from teduo_gym.envs import knowledge_for
     from teduo_gym.finetune import finetune
     from teduo_gym.labeling import SCHEMA_MODES
     from teduo_gym.recipes.teduo_evaluation import evaluate_run, pipeline_agents
 
+    changed = [f for f in _EPISODE_ONLY if getattr(config, f) != getattr(RunConfig(), f)]
+    if changed:
+        raise ValueError(
+            f"{changed} are settings of environments played as text episodes, which {config.env} is not: leave them out"
+        )
     knowledge = knowledge_for(config.env)
     needs_schema = config.label_mode in SCHEMA_MODES or config.examples == "rollouts" or config.text == "abstract"
     knowledge.check(
@@ -191,41 +390,28 @@ def run(config: RunConfig, progress: bool = True, until: StageName | None = None
         out=paths.data,
         executor=config.executor,
     )
-    runner = StageRunner(config.out)
-    ran = runner.run(
-        [
-            Stage(
-                "collect",
-                paths.data,
-                lambda: collect(collect_config, progress=progress),
-                done=paths.data / MANIFEST,
-                resumes=True,  # collect resumes an interrupted collection itself
-            ),
-            Stage("label", paths.labels.parent, lambda: _label(config, progress), done=paths.labels),
-            Stage("examples", paths.examples, lambda: _write_examples(config, progress)),
-            Stage(
-                "finetune",
-                paths.agent,
-                lambda: finetune(finetune_config(config, progress)),
-                done=paths.agent / "teduo_agent.json",
-            ),
-            Stage(
-                "evaluate",
-                paths.results,
-                lambda: evaluate_run(config, pipeline_agents(config.env), out=paths.evaluation, progress=progress),
-            ),
-        ],
-        until=until,
-    )
-    if runner.stopped:
-        return {"stages": runner.report()}
-    if "evaluate" in ran:
-        results = {"evaluation": ran["evaluate"], "stages": runner.report()}
-        write_record(paths.results, config, results)
-    else:  # finished earlier: its record holds the stage times of that run
-        results = json.loads(paths.results.read_text())["results"]
-    _print(results)
-    return results
+    return [
+        Stage(
+            "collect",
+            paths.data,
+            lambda: collect(collect_config, progress=progress),
+            done=paths.data / MANIFEST,
+            resumes=True,  # collect resumes an interrupted collection itself
+        ),
+        Stage("label", paths.labels.parent, lambda: _label(config, progress), done=paths.labels),
+        Stage("examples", paths.examples, lambda: _write_examples(config, progress)),
+        Stage(
+            "finetune",
+            paths.agent,
+            lambda: finetune(finetune_config(config, progress)),
+            done=paths.agent / "teduo_agent.json",
+        ),
+        Stage(
+            "evaluate",
+            paths.results,
+            lambda: evaluate_run(config, pipeline_agents(config.env), out=paths.evaluation, progress=progress),
+        ),
+    ]
 
 
 def _label(config: RunConfig, progress: bool = True) -> None:
@@ -252,9 +438,9 @@ def _label(config: RunConfig, progress: bool = True) -> None:
 
 
 def finetune_config(config: RunConfig, progress: bool = True, processes: int = 1) -> FinetuneConfig:
-    """The fine-tuning stage of ``config`` (its examples in, its agent directory out), split over ``processes``
-    data-parallel processes (``accelerate launch`` / ``torchrun``): each takes ``batch_size / processes`` examples a
-    step, so every launch trains the same agent.
+    """The fine-tuning stage of ``config`` (its examples in, its agent directory out; free-text actions on the
+    episode path), split over ``processes`` data-parallel processes (``accelerate launch`` / ``torchrun``): each
+    takes ``batch_size / processes`` examples a step, so every launch trains the same agent.
 
     Example:
         >>> finetune_config(RunConfig(out=Path("runs/x"), batch_size=16), processes=4).batch_size
@@ -270,6 +456,22 @@ def finetune_config(config: RunConfig, progress: bool = True, processes: int = 1
             f"batch_size {config.batch_size} does not split over {processes} processes: launch a divisor of it"
         )
     paths = StagePaths.of(config)
+    if plays_text_episodes(config):  # free-text actions (the episode path)
+        return FinetuneConfig(
+            data=paths.examples,
+            out=paths.agent,
+            free_text=True,
+            model=config.llm.model,
+            method=config.method,
+            learning_rate=config.learning_rate,
+            batch_size=config.batch_size // processes,
+            max_steps=config.finetune_steps,
+            max_length=config.max_length,
+            save_steps=max(1, config.finetune_steps // 3),
+            seed=config.seed,
+            template=act_template(config),
+            progress=progress,
+        )
     return FinetuneConfig(
         data=paths.examples,
         out=paths.agent,
@@ -384,6 +586,9 @@ def q_table_policies(config: RunConfig) -> dict[str, Any]:
 def _print(results: dict[str, Any]) -> None:
     from teduo_gym.evaluation.report import markdown_table
 
+    if "table" in results:  # the episode path's agents x goal sets
+        print(results["table"])
+        return
     for setting, summaries in results["evaluation"].items():
         print(f"\n### {setting}\n{markdown_table(summaries)}")
     times = " | ".join(f"{name} {t['seconds'] or 0:.0f} s" for name, t in results["stages"].items())

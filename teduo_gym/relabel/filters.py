@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from teduo_gym.llm.embedding import TextEmbedder
 from teduo_gym.relabel.achievements import AchievementMatcher, normalize
-from teduo_gym.relabel.embedding import TextEmbedder
 from teduo_gym.relabel.rewards import EmbeddingReward
 from teduo_gym.relabel.trajectory import Trajectory
 
@@ -46,7 +46,7 @@ class InstructionFilter:
         support_threshold: an open-ended instruction needs a step's change text at least this similar.
 
     Example:
-        >>> from teduo_gym.relabel.embedding import shared_embedder
+        >>> from teduo_gym.llm.embedding import shared_embedder
         >>> states = ["wood: 0; facing: grass", "wood: 0; facing: tree", "wood: 1; facing: tree"]
         >>> t = Trajectory("eat a cow", states, np.array([[False], [False], [True]]), ("collect_wood",))
         >>> f = InstructionFilter(shared_embedder(), AchievementMatcher(t.achievement_names))

@@ -17,8 +17,8 @@ import numpy as np
 
 from teduo_gym.core.paths import cache_root
 from teduo_gym.llm.config import LLMConfig, shared_backend
+from teduo_gym.llm.embedding import TextEmbedder, shared_embedder
 from teduo_gym.relabel.achievements import CRAFTAX_CLASSIC_ACHIEVEMENTS, AchievementMatcher
-from teduo_gym.relabel.embedding import TextEmbedder, shared_embedder
 from teduo_gym.relabel.filters import InstructionFilter
 from teduo_gym.relabel.proposer import InstructionProposer
 from teduo_gym.relabel.rewards import EmbeddingReward, achievement_rewards

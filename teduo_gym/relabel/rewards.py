@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from teduo_gym.relabel.embedding import TextEmbedder
+from teduo_gym.llm.embedding import TextEmbedder
 from teduo_gym.relabel.trajectory import Trajectory
 
 __all__ = ["Agreement", "EmbeddingReward", "achievement_rewards"]
@@ -36,7 +36,7 @@ class EmbeddingReward:
         threshold: the similarity above which a state achieves an instruction.
 
     Example:
-        >>> from teduo_gym.relabel.embedding import shared_embedder
+        >>> from teduo_gym.llm.embedding import shared_embedder
         >>> reward = EmbeddingReward(shared_embedder(), ["collect wood", "drink water"], threshold=0.4)
         >>> reward(["inventory: wood 1; facing: tree", "facing: water; drink 9"]).astype(int).tolist()
         [[1, 0], [0, 1]]

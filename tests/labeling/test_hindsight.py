@@ -149,6 +149,45 @@ def test_teduo_label_writes_tables_and_the_report(embedded_backend, tmp_path):
     assert table.goals == ["go to a key", "open a door"]
     assert {r["kind"] for r in out["report"]["kinds"]} == {"go to", "open"}
     assert (tmp_path / "out" / "report.md").read_text().startswith("# Hindsight labelling accuracy")
+    schema = out["report"]["schema"]  # BabyAI's predicate agrees with its detector on every recorded transition
+    assert [r["goal"] for r in schema] == ["go to a key", "open a door"]
+    assert all(r["predicate_only"] == r["detector_only"] == 0 for r in schema)
+
+
+def test_a_predicate_that_disagrees_with_the_detector_is_reported_not_fatal(embedded_backend, tmp_path, capsys):
+    from teduo_gym.collection.collect import CollectConfig, collect
+
+    collect(CollectConfig(env="BabyAI-GoToLocal-v0", layouts=2, episodes_per_layout=3, out=tmp_path / "data"), False)
+    real = hindsight.goal_schema_for
+
+    class Inverted:  # the knowledge's schema with a bug: its predicate fires exactly where the real one does not
+        def __init__(self, schema):
+            self.schema = schema
+
+        def __getattr__(self, name):
+            return getattr(self.schema, name)
+
+        def achieved(self, *args):
+            return ~self.schema.achieved(*args)
+
+    goals = tmp_path / "goals.txt"
+    goals.write_text("go to a key\n")
+    config = LabelConfig(
+        dataset=str(tmp_path / "data"),
+        goals_file=str(goals),
+        modes=("compiled",),
+        cache_dir=str(tmp_path / "cache"),
+        out_dir=str(tmp_path / "out"),
+        report=True,
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(hindsight, "goal_schema_for", lambda *a: Inverted(real(*a)))
+        out = label(config)
+    (row,) = out["report"]["schema"]
+    assert row["predicate_only"] + row["detector_only"] == len(load_dataset(tmp_path / "data"))
+    err = capsys.readouterr().err
+    assert "disagrees with its ground-truth detector" in err and "'go to a key'" in err
+    assert "predicate only" in (tmp_path / "out" / "report.md").read_text()
 
 
 class CellJudge:

@@ -7,9 +7,9 @@ import importlib.util
 import numpy as np
 import pytest
 
+from teduo_gym.llm import embedding
 from teduo_gym.llm.base import ModelNotFoundError
-from teduo_gym.relabel import embedding
-from teduo_gym.relabel.embedding import TextEmbedder, embedding_model_dir
+from teduo_gym.llm.embedding import TextEmbedder, embedding_model_dir
 
 
 def test_unit_rows_and_batching_agree(embedder):

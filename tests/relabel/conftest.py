@@ -32,13 +32,6 @@ class ScriptedLLM:
 
 
 @pytest.fixture(scope="session")
-def embedder():
-    from teduo_gym.relabel import shared_embedder
-
-    return shared_embedder()
-
-
-@pytest.fixture(scope="session")
 def smollm2(teduo_cache):
     from teduo_gym.llm.config import LLMConfig, shared_backend
 

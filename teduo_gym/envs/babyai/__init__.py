@@ -43,7 +43,7 @@ from teduo_gym.envs.babyai.goals import (
 from teduo_gym.envs.babyai.layouts import LayoutSplit, QuietGeneration, layout_fingerprint, layout_seeds
 from teduo_gym.envs.babyai.paraphrase import SYNONYMS, VERB_REWORDINGS, GoalSplit, make_goal_split, paraphrase
 from teduo_gym.envs.babyai.state import StateLayout, restore_state, split_states, state_layout, symbolic_state
-from teduo_gym.wrappers import LanguageGoalWrapper, TextObservationWrapper, uniform_goal_sampler
+from teduo_gym.wrappers import LanguageGoalWrapper, TextObservationWrapper
 
 __all__ = [
     "ACTION_WORDS",
@@ -150,20 +150,19 @@ def make_babyai_env(
         if describer not in DESCRIBERS:
             raise ValueError(f"describer must be one of {sorted(DESCRIBERS)} or a callable, got {describer!r}")
         describer = DESCRIBERS[describer]
-    if goal_sampler == "uniform":
-        goal_sampler = uniform_goal_sampler
-    elif isinstance(goal_sampler, str):
+    sampler: Any = goal_sampler  # "uniform" goes to the wrapper as it is
+    if isinstance(goal_sampler, str) and goal_sampler != "uniform":
         if goal_sampler not in _SAMPLERS:
             raise ValueError(
                 f"goal_sampler must be 'uniform', one of {sorted(_SAMPLERS)} or a callable, got {goal_sampler!r}"
             )
-        goal_sampler = functools.partial(_SAMPLERS[goal_sampler], aliases=aliases)
+        sampler = functools.partial(_SAMPLERS[goal_sampler], aliases=aliases)
 
     # Gymnasium's own wrappers (not minigrid's ImgObsWrapper) record their arguments, so the env can be
     # rebuilt from its spec, as gymnasium's check_env does.
     env: gym.Env = QuietGeneration(gym.make(env_id, **make_kwargs))
     env = FlattenObservation(FilterObservation(env, ["image"]))
-    env = LanguageGoalWrapper(env, goals, BabyAIGoalDetector(aliases), goal_sampler, track)
+    env = LanguageGoalWrapper(env, goals, BabyAIGoalDetector(aliases), sampler, track)
     if text:
         env = TextObservationWrapper(env, describer)
     return env

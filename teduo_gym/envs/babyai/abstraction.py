@@ -1,7 +1,8 @@
 """BabyAI's goal-conditioned state abstraction and compiled goal predicates, over symbolic states in batches.
 
 - :data:`GOAL_SLOTS` -- the constrained questions an LLM answers once per goal: the goal kind, the goal object's
-  type and colour and, for "put X next to Y", the target's type and colour.
+  type and colour and, for "put X next to Y", the target's type and colour (each read from its own half of the
+  goal, each option described by its words).
 - :func:`refs_of` -- a choice (slot -> answer) as the object descriptions it names.
 - :func:`abstract_states` -- the fixed code that applies a choice to a batch of symbolic states.
 - :func:`describe_abstract` -- a compact text per abstract state.
@@ -30,6 +31,7 @@ import numpy as np
 from minigrid.core.constants import COLOR_TO_IDX, DIR_TO_VEC, IDX_TO_COLOR, OBJECT_TO_IDX
 
 from teduo_gym.envs.babyai.goals import COLORS, ObjectRef, parse_goal
+from teduo_gym.envs.babyai.paraphrase import SYNONYMS, VERB_REWORDINGS
 from teduo_gym.envs.babyai.state import StateLayout, split_states
 
 __all__ = [
@@ -55,11 +57,29 @@ _DIRS = np.array(DIR_TO_VEC, dtype=np.int64)
 _PICKUP, _DROP, _TOGGLE = 3, 4, 5  # minigrid Actions
 _KINDS = {"go": "go to", "pick": "pick up", "open": "open", "put": "put next to"}
 
+#: Words that join the two objects of "put X next to Y" (canonical and reworded): what the object and target slots
+#: split the goal at, so that a small model reads each object from its own half and never swaps them.
+_CONNECTIVES = ("next to", "beside", "near", "close to", "adjacent to", "by")
+_JOIN = "(?:" + "|".join(_CONNECTIVES) + ")"
+_OBJECT_SPAN = rf"^(.+?)\s+{_JOIN}\s"  # "put the green box" of "put the green box next to a door"
+_TARGET_SPAN = rf"\s{_JOIN}\s+(.+)$"  # "a door"
+
+#: Each option in words: the canonical word and the synonyms of held-out rewordings (:mod:`.paraphrase`).
+_KIND_WORDS = {
+    "go": ", ".join(("go to", *VERB_REWORDINGS["go to"])),
+    "pick": ", ".join(("pick up", *VERB_REWORDINGS["pick up"])),
+    "open": ", ".join(("open", *VERB_REWORDINGS["open"])),
+    "put": ", ".join(("put", "place", *_CONNECTIVES)),
+}
+_TYPE_WORDS = {t: ", ".join((t, *SYNONYMS[t])) for t in ("ball", "box", "key", "door")} | {"any": "object, thing"}
+_COLOR_WORDS = {c: ", ".join((c, *SYNONYMS[c])) for c in COLORS} | {"any": ""}  # "": no colour named
+
 _EXAMPLES_OBJECT = (
     ("go to the red ball", "ball", "red"),
     ("pick up a key", "key", "any"),
     ("open the yellow door", "door", "yellow"),
     ("put the green box next to a door", "box", "green"),
+    ("put a key next to the blue ball", "key", "any"),
     ("go to a purple key", "key", "purple"),
 )
 _EXAMPLES_TARGET = (
@@ -75,11 +95,12 @@ def _slot(name: str, question: str, options: tuple[str, ...], examples: Any, **k
 
 
 #: The questions that turn a BabyAI goal text into a choice (fields of :class:`teduo_gym.envs.Slot`;
-#: envs/ does not import labeling/); the target slots are asked for "put" goals only.
+#: envs/ does not import labeling/); the target slots are asked for "put" goals only. The object slots read the
+#: goal up to "next to" (all of it for other kinds), the target slots the words after it.
 GOAL_SLOTS: tuple[dict[str, Any], ...] = (
     _slot(
         "kind",
-        "What must the agent do? go (go to), pick (pick up), open, or put (put next to).",
+        "What must the agent do?",
         ("go", "pick", "open", "put"),
         (
             ("go to the red ball", "go"),
@@ -88,34 +109,43 @@ GOAL_SLOTS: tuple[dict[str, Any], ...] = (
             ("put the green box next to a door", "put"),
             ("go to a grey door", "go"),
         ),
+        descriptions=_KIND_WORDS,
     ),
     _slot(
         "object_type",
-        "Which type of object must the agent act on first?",
+        "Which type of object is named?",
         ("ball", "box", "key", "door", "any"),
         tuple((g, t) for g, t, _ in _EXAMPLES_OBJECT),
+        span=_OBJECT_SPAN,
+        descriptions=_TYPE_WORDS,
     ),
     _slot(
         "object_color",
-        "Which colour is that object? any if no colour is named.",
+        "Which colour is named?",
         (*COLORS, "any"),
         tuple((g, c) for g, _, c in _EXAMPLES_OBJECT),
+        span=_OBJECT_SPAN,
+        descriptions=_COLOR_WORDS,
     ),
     _slot(
         "target_type",
-        "Next to which type of object must it be put?",
+        "Which type of object is named?",
         ("ball", "box", "key", "door", "any"),
         tuple((g, t) for g, t, _ in _EXAMPLES_TARGET),
         ask_if=("kind", ("put",)),
         default="none",
+        span=_TARGET_SPAN,
+        descriptions=_TYPE_WORDS,
     ),
     _slot(
         "target_color",
-        "Which colour is the object it must be put next to? any if no colour is named.",
+        "Which colour is named?",
         (*COLORS, "any"),
         tuple((g, c) for g, _, c in _EXAMPLES_TARGET),
         ask_if=("kind", ("put",)),
         default="none",
+        span=_TARGET_SPAN,
+        descriptions=_COLOR_WORDS,
     ),
 )
 

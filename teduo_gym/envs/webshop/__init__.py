@@ -14,6 +14,8 @@
   goal).
 - ``knowledge.py`` -- :class:`~teduo_gym.envs.webshop.knowledge.WebShopKnowledge`, WebShop behind the
   environment-knowledge protocol (``teduo_gym.envs.knowledge_for(WEBSHOP_ENV_ID)``).
+- ``episodes.py`` -- :class:`~teduo_gym.envs.webshop.episodes.WebShopEpisodes`, WebShop played as text episodes
+  (``teduo run``'s episode path): pages, actions, purchases, the judge's criteria, LLM-written search queries.
 
 Example:
     >>> import gymnasium as gym

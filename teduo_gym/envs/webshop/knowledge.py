@@ -7,16 +7,14 @@
 WebShop is not a grid: its actions are texts (``search[query]``, ``click[item]``) and its state is a web page, so
 the knowledge has no symbolic state vector, goal schema or expert (those members raise
 :class:`~teduo_gym.envs.MissingKnowledgeError`). What it gives: the instructions as goals, WebShop's own train /
-test split of them, the page text an agent reads, the environment with ground-truth goal detection, and -- for
-the WebShop recipe -- the server, the client and the page and purchase helpers.
+test split of them, the page text an agent reads, the environment with ground-truth goal detection, and the
+shop played as text episodes (:meth:`~WebShopKnowledge.text_episodes`) for ``teduo run``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import functools
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +24,8 @@ import numpy as np
 from teduo_gym.envs.knowledge import EnvKnowledge, GoalSplit, KnowledgeError, MissingKnowledgeError
 from teduo_gym.envs.webshop.catalog import Catalog
 from teduo_gym.envs.webshop.client import WebShopEnv
-from teduo_gym.envs.webshop.pages import (
-    Purchase,
-    PurchaseTracker,
-    catalog_truth,
-    clickables,
-    has_search_bar,
-    state_text,
-)
+from teduo_gym.envs.webshop.episodes import WebShopEpisodes
+from teduo_gym.envs.webshop.pages import Purchase, PurchaseTracker, catalog_truth, state_text
 from teduo_gym.envs.webshop.server import WebShopServeConfig, WebShopServer, serve
 from teduo_gym.wrappers import GoalDetector, LanguageGoalWrapper
 
@@ -98,8 +90,8 @@ class WebShopKnowledge(EnvKnowledge):
     catalog's instructions (the demo's unless ``data_dir`` names WebShop's data; a remote ``base_url`` must serve
     that same data).
 
-    Beyond the protocol, the WebShop recipe uses :meth:`server`, :meth:`shop_env`, :meth:`page_text`,
-    :meth:`clickables`, :meth:`has_search_bar` and :attr:`Purchase`; ``teduo webshop serve`` takes a
+    WebShop has no symbolic state, so ``teduo run`` plays it as text episodes (:meth:`text_episodes`: pages,
+    ``search[...]`` / ``click[...]``, purchases judged against instructions); ``teduo webshop serve`` takes a
     :attr:`ServeConfig` and calls :meth:`serve`.
 
     Example:
@@ -119,8 +111,6 @@ class WebShopKnowledge(EnvKnowledge):
     action_words = ("search", "click")
     describers = {"page": describe_page}
     default_describer = "page"
-    #: what a purchase was (asin, title, price, options): the record :meth:`shop_env` reports.
-    Purchase = Purchase
     #: the settings of a WebShop server (``teduo webshop serve``'s flags).
     ServeConfig = WebShopServeConfig
 
@@ -235,24 +225,50 @@ class WebShopKnowledge(EnvKnowledge):
         page = env.get_wrapper_attr("page")
         return (page.get("observation", ""), page.get("chosen", ""))
 
-    # -- WebShop's own machinery, for the WebShop recipe ------------------------------------------------------
+    # -- text episodes ---------------------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def server(self, base_url: str | None = None, *, seed: int | None = None) -> Iterator[tuple[str, Any]]:
-        """A WebShop server for the duration of the context: ``(url, truth)``.
+    def text_episodes(
+        self,
+        seed: int = 0,
+        *,
+        base_url: str | None = None,
+        timeout_s: float | None = None,
+        page_chars: int = 600,
+        item_chars: int = 40,
+        **unknown: Any,
+    ) -> WebShopEpisodes:
+        """WebShop as :class:`~teduo_gym.envs.TextEpisodes` (``teduo run``'s episode path; its ``env_options``).
 
-        With ``base_url`` (or the knowledge's) that server, and ``truth`` None. Otherwise the catalog (with
-        ``seed``, default the knowledge's) is served on a loopback port and ``truth`` is
-        :func:`~teduo_gym.envs.webshop.pages.catalog_truth` of it: ``(purchase, goal index) -> WebShop's reward``.
+        Example:
+            >>> from teduo_gym.envs import knowledge_for
+            >>> knowledge_for("teduo/WebShop-v0").text_episodes(page_chars=400).page_chars
+            400
+
+        Args:
+            seed: seeds the served catalog's prices and goals' price bounds.
+            base_url: a WebShop server's root (default: the knowledge's; None serves its catalog on loopback).
+            timeout_s: seconds a request to the server may take (default: the knowledge's).
+            page_chars: characters of a page an agent reads.
+            item_chars: characters of each text of a page.
+
+        Raises:
+            KnowledgeError: an option WebShop does not have.
         """
-        url = base_url or self.base_url
-        if url is not None:
-            yield url, None
-            return
-        config = self.serve_config if seed is None else dataclasses.replace(self.serve_config, seed=seed)
-        engine = config.build_engine()
-        with WebShopServer(engine) as running:
-            yield running.url, catalog_truth(engine.catalog)
+        if unknown:
+            raise KnowledgeError(
+                f"WebShop has no options {sorted(unknown)}; its env_options are base_url, timeout_s, page_chars and "
+                "item_chars"
+            )
+        return WebShopEpisodes(
+            self.serve_config,
+            seed=seed,
+            base_url=base_url or self.base_url,
+            timeout_s=self.timeout_s if timeout_s is None else timeout_s,
+            page_chars=page_chars,
+            item_chars=item_chars,
+        )
+
+    # -- WebShop's own machinery -------------------------------------------------------------------------------
 
     def serve(self, config: WebShopServeConfig | None = None) -> None:
         """Serve WebShop over HTTP until interrupted (``teduo webshop serve``; default: this knowledge's catalog on
@@ -264,19 +280,3 @@ class WebShopKnowledge(EnvKnowledge):
         :class:`~teduo_gym.envs.webshop.pages.PurchaseTracker` (observations gain ``"chosen"``, the buying step's
         info ``"purchase"``)."""
         return PurchaseTracker(WebShopEnv(base_url, timeout_s=self.timeout_s if timeout_s is None else timeout_s))
-
-    @staticmethod
-    def page_text(observation: Mapping[str, str], max_chars: int = 600, max_item_chars: int = 40) -> str:
-        """:func:`~teduo_gym.envs.webshop.pages.state_text`: the page's texts, each cut short, and the options
-        chosen."""
-        return state_text(dict(observation), max_chars, max_item_chars)
-
-    @staticmethod
-    def clickables(observation: Mapping[str, str]) -> list[str]:
-        """:func:`~teduo_gym.envs.webshop.pages.clickables`: the values ``click[...]`` accepts on the page."""
-        return clickables(dict(observation))
-
-    @staticmethod
-    def has_search_bar(observation: Mapping[str, str]) -> bool:
-        """:func:`~teduo_gym.envs.webshop.pages.has_search_bar`: whether the page is the search page."""
-        return has_search_bar(dict(observation))

@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 
 from teduo_gym.envs import knowledge_for
+from teduo_gym.llm.embedding import TextEmbedder
 from teduo_gym.recipes.oir.config import ENV_ID, EvaluationConfig
-from teduo_gym.relabel import TextEmbedder
 
 __all__ = [
     "ACHIEVEMENTS",
@@ -173,7 +173,7 @@ def evaluate_instructions(
         ValueError: no instructions, or an instruction names no or an unknown achievement.
 
     Example:
-        >>> from teduo_gym.relabel import shared_embedder
+        >>> from teduo_gym.llm import shared_embedder
         >>> config = EvaluationConfig(episodes=2, max_steps=10, num_envs=4)
         >>> noop = lambda obs, emb: np.eye(NUM_ACTIONS)[np.zeros(len(obs), int)]
         >>> table = {"place a table": ["place_table"]}
@@ -241,7 +241,7 @@ def evaluate_sets(
         ValueError: an instruction names an unknown achievement, or two sets require different ones for it.
 
     Example:
-        >>> from teduo_gym.relabel import shared_embedder
+        >>> from teduo_gym.llm import shared_embedder
         >>> config = EvaluationConfig(episodes=1, max_steps=5)
         >>> results = evaluate_sets(None, shared_embedder(), config)  # doctest: +SKIP
         >>> list(results)  # doctest: +SKIP

@@ -37,6 +37,7 @@ from tqdm.auto import tqdm
 
 from teduo_gym.core.io import atomic_write, write_json
 from teduo_gym.core.stage import Stage, StageRunner
+from teduo_gym.llm import shared_embedder
 from teduo_gym.llm.base import LLMResponseError
 from teduo_gym.recipes.oir.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from teduo_gym.recipes.oir.config import EvaluationConfig, OIRConfig
@@ -62,7 +63,6 @@ from teduo_gym.relabel import (
     InstructionBuffer,
     Relabeler,
     Trajectory,
-    shared_embedder,
     split_state,
     state_changes,
 )

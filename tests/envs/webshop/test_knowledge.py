@@ -71,16 +71,18 @@ def test_time_limit_and_missing_state(knowledge: WebShopKnowledge) -> None:
         env.close()
 
 
-def test_server_serves_the_catalog_with_its_truth() -> None:
+def test_text_episodes_serve_the_catalog_with_its_truth() -> None:
     k = knowledge_for("teduo/WebShop-v0")
-    with k.server(seed=0) as (url, truth):
-        env = k.shop_env(url)
-        obs, _ = env.reset(options={"goal_index": 0})
-        assert k.has_search_bar(obs) and k.page_text(obs).startswith("WebShop")
-        env.close()
-    assert callable(truth)
-    with k.server("http://127.0.0.1:9") as (url, truth):
-        assert (url, truth) == ("http://127.0.0.1:9", None)
+    with k.text_episodes(seed=0, page_chars=100) as shop:
+        train, test = shop.goal_split()
+        page = shop.reset(train[0])
+        assert shop.choices(page).prefix == "search[" and shop.state_text(page).startswith("WebShop")
+        assert len(shop.state_text(page)) <= 100 and shop.instructions([train[0]])[train[0]] == shop.instruction(page)
+        page, reward, done, outcome = shop.step("search[hair]")
+        assert shop.choices(page).candidates and not done and outcome is None
+        assert callable(shop.truth)
+    remote = k.text_episodes(base_url="http://127.0.0.1:9")
+    assert remote.base_url == "http://127.0.0.1:9" and remote.truth is None
 
 
 def test_without_a_server_the_knowledge_serves_its_catalog() -> None:

@@ -10,6 +10,7 @@ import pytest
 
 pytest.importorskip("craftax")
 
+from teduo_gym.llm import shared_embedder  # noqa: E402
 from teduo_gym.recipes.oir.evaluate import (  # noqa: E402
     ACHIEVEMENTS,
     CRAFTAX,
@@ -24,7 +25,6 @@ from teduo_gym.recipes.oir.evaluate import (  # noqa: E402
     results_to_json,
     summarize,
 )
-from teduo_gym.relabel import shared_embedder  # noqa: E402
 
 SMALL = EvaluationConfig(episodes=4, max_steps=40, num_envs=8, epsilon=0.0)
 # Things a random agent does within 40 steps now and then (DO on a tree or on grass).

@@ -1,12 +1,14 @@
-"""Filtered behaviour cloning keeps the best loop-free trajectory per goal."""
+"""Filtered behaviour cloning over text episodes keeps the best loop-free trajectory per goal."""
 
-from teduo_gym.recipes.webshop import Episode, Label, bc_examples, webshop
+from teduo_gym.datasets.text_episodes import TextEpisode
+from teduo_gym.labeling.outcomes import OutcomeLabel
+from teduo_gym.offline.episode_bc import episode_bc_examples
 
-MUG = webshop().Purchase("b1", "Red Mug", "$5", ("large",))
+MUG = {"asin": "b1", "title": "Red Mug", "price": "$5", "options": ["large"]}
 
 
 def test_best_loop_free_trajectory_per_goal() -> None:
-    looped = Episode(
+    looped = TextEpisode(
         "looped",
         1,
         "a red mug",
@@ -15,22 +17,22 @@ def test_best_loop_free_trajectory_per_goal() -> None:
         MUG,
         1.0,
     )
-    short = Episode(
+    short = TextEpisode(
         "short", 2, "a cup", ("search", "results", "item"), ("search[cup]", "click[b1]", "click[buy now]"), MUG, 0.4
     )
-    below = Episode(
+    below = TextEpisode(
         "below", 1, "a red mug", ("search", "results", "item"), ("search[x]", "click[b1]", "click[buy now]"), MUG, 0.0
     )
     labels = [
-        Label("looped", 1, 0.9, {}),
-        Label("short", 1, 0.7, {}),
-        Label("below", 1, 0.5, {}),  # goal 1
-        Label("short", 2, 0.65, {}),
-        Label("looped", 2, 0.65, {}),  # goal 2: a tie, the shorter wins
-        Label("below", 3, 0.2, {}),  # goal 3: never reaches the threshold
+        OutcomeLabel("looped", 1, 0.9, {}),
+        OutcomeLabel("short", 1, 0.7, {}),
+        OutcomeLabel("below", 1, 0.5, {}),  # goal 1
+        OutcomeLabel("short", 2, 0.65, {}),
+        OutcomeLabel("looped", 2, 0.65, {}),  # goal 2: a tie, the shorter wins
+        OutcomeLabel("below", 3, 0.2, {}),  # goal 3: never reaches the threshold
     ]
     goals = {1: "a red mug", 2: "a cup", 3: "a large mug"}
-    examples, stats = bc_examples([looped, short, below], labels, goals)
+    examples, stats = episode_bc_examples([looped, short, below], labels, goals)
     by_goal: dict[str, list[str]] = {}
     for e in examples:
         by_goal.setdefault(e.goal, []).append(e.action)
@@ -40,9 +42,11 @@ def test_best_loop_free_trajectory_per_goal() -> None:
     assert "a large mug" not in by_goal
     assert stats["goals_reached"] == 2 and stats["loops_removed"] == 2 and stats["goal_indices"] == [1, 2]
     assert [e.state for e in examples[:2]] == ["search", "results"]
+    every, _ = episode_bc_examples([looped, short, below], labels, goals, keep=None)
+    assert len(every) > len(examples)  # keep=None clones every trajectory that reaches the threshold
 
 
 def test_nothing_reaches_a_higher_threshold() -> None:
-    episode = Episode("a", 1, "a red mug", ("search", "item"), ("search[mug]", "click[buy now]"), MUG)
-    examples, stats = bc_examples([episode], [Label("a", 1, 0.5, {})], {1: "a red mug"}, threshold=0.6)
+    episode = TextEpisode("a", 1, "a red mug", ("search", "item"), ("search[mug]", "click[buy now]"), MUG)
+    examples, stats = episode_bc_examples([episode], [OutcomeLabel("a", 1, 0.5, {})], {1: "a red mug"}, threshold=0.6)
     assert examples == [] and stats["goals_reached"] == 0
