@@ -151,7 +151,21 @@ def load_dataset(path: str | Path, *, env_id: str | None = None, state_layout: A
             "replaced after collection. Recollect them (delete the directory and rerun the collection), or restore "
             "the original files"
         )
+    _check_counts(root, manifest, {"episodes": data.n_episodes, "transitions": len(data)})
     return data
+
+
+def _check_counts(root: Path, manifest: dict[str, Any], found: dict[str, int]) -> None:
+    """Raise a :class:`DatasetError` naming the manifest when its counts differ from ``found``, the counts of data
+    that match its fingerprint (so the manifest is what was changed)."""
+    counts = manifest.get("counts", {})
+    wrong = {name: (counts.get(name), n) for name, n in found.items() if counts.get(name) != n}
+    if wrong:
+        said = ", ".join(f"{name} {given} (the data hold {n})" for name, (given, n) in wrong.items())
+        raise DatasetError(
+            f"{root / MANIFEST} counts {said}, though the data match its fingerprint: the manifest was edited; "
+            "restore it, or delete it and rerun the collection with the same config to rebuild it from the shards"
+        )
 
 
 def _from_episodes(manifest: dict[str, Any], episodes: list[Any], seeds: list[Any]) -> TransitionDataset:
@@ -245,7 +259,9 @@ def load_ground_truth(path: str | Path) -> GroundTruth:
             f"{folder} and {root / MANIFEST} and rerun the collection with the same config to rebuild it from the "
             "shards"
         ) from err
-    if fingerprint != manifest["fingerprint"] or shape[0] != manifest["counts"]["transitions"]:
+    if fingerprint == manifest["fingerprint"]:  # the ground truth is of these data: a wrong count is the manifest's
+        _check_counts(root, manifest, {"transitions": shape[0]})
+    else:
         raise DatasetError(
             f"the ground truth in {folder} belongs to other data (fingerprint {fingerprint}, {shape[0]} rows; the "
             f"dataset has {manifest['fingerprint']}, {manifest['counts']['transitions']} transitions): recollect"

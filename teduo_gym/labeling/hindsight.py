@@ -172,7 +172,9 @@ class HindsightLabeler:
             embedder = self._embedder if self._embedder is not None else shared_embedder()
             for goal, choice in zip(missing, choose(self.llm, missing, abstraction.slots, embedder=embedder)):
                 cache.put(goal, choice)
-        return [cache.get(g) or {} for g in goals]
+        # the cache's file sorts a choice's keys: answers keep the slots' order, so a resume keys its shards the same
+        order = [s["name"] if isinstance(s, Mapping) else s.name for s in abstraction.slots]
+        return [{**{k: c[k] for k in order if k in c}, **c} for c in (cache.get(g) or {} for g in goals)]
 
     def judge_texts(self, goal: str, texts: Sequence[str]) -> np.ndarray:
         """``p(yes)`` for each text (distinct ones asked once, cached on disk and saved every ``chunk``)."""

@@ -34,9 +34,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
@@ -150,6 +151,11 @@ class RunConfig:
                 f"text={self.text!r} needs examples made from the data's own states: set examples to 'filtered_bc' "
                 "(rollouts pass through abstract states only)"
             )
+        for name, allowed in (("method", ("lora", "full")), ("label_mode", get_args(Mode))):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name}={getattr(self, name)!r}: expected one of {allowed}")
+        if self.eval_episodes < 1:
+            raise ValueError(f"eval_episodes={self.eval_episodes} evaluates nothing: give at least 1")
         if self.episodes < 1 or not 0 < self.threshold <= 1:
             raise ValueError(f"episodes must be >= 1 and threshold in (0, 1], got {self.episodes}, {self.threshold}")
 
@@ -296,7 +302,9 @@ def run(config: RunConfig, progress: bool = True, until: StageName | None = None
 
     Raises:
         ValueError: a setting the environment's path does not take (e.g. ``episodes`` for a symbolic environment,
-            ``label_mode`` other than "judge" for text episodes), or no training goal reached.
+            ``label_mode`` other than "judge" for text episodes), a setting a later stage refuses (fine-tuning's, or
+            goals feasible in none of an evaluation setting's layouts: checked before any stage runs), or no training
+            goal reached.
     """
     from teduo_gym.core.records import write_record
 
@@ -305,8 +313,9 @@ def run(config: RunConfig, progress: bool = True, until: StageName | None = None
         results = json.loads(paths.results.read_text())["results"]
         _print(results)
         return results
-    runner = StageRunner(config.out)
     episodes = plays_text_episodes(config)
+    _check(config, episodes)
+    runner = StageRunner(config.out)
     if episodes:
         from teduo_gym.recipes.teduo_episodes import episode_results, episode_stages
 
@@ -326,6 +335,17 @@ def run(config: RunConfig, progress: bool = True, until: StageName | None = None
         results = json.loads(paths.results.read_text())["results"]
     _print(results)
     return results
+
+
+def _check(config: RunConfig, episodes: bool) -> None:
+    """The checks of later stages that cost little (under a second on examples/babyai-quick.json), run before any
+    work is spent: the fine-tuning settings, and on the symbolic path the evaluation's goals, each setting's feasible
+    in some of its layouts (:meth:`~teduo_gym.evaluation.protocol.Protocol.episode_specs`)."""
+    from teduo_gym.evaluation.protocol import Protocol
+
+    finetune_config(config, progress=False)
+    if not episodes:
+        Protocol.from_run_config(config).episode_specs()
 
 
 def _text_episodes(config: RunConfig) -> TextEpisodes:
@@ -398,7 +418,7 @@ def _state_stages(config: RunConfig, progress: bool) -> list[Stage]:
             done=paths.data / MANIFEST,
             resumes=True,  # collect resumes an interrupted collection itself
         ),
-        Stage("label", paths.labels.parent, lambda: _label(config, progress), done=paths.labels),
+        Stage("label", paths.labels.parent, lambda: _label(config, progress), done=lambda: _readable(paths.labels)),
         Stage("examples", paths.examples, lambda: _write_examples(config, progress)),
         Stage(
             "finetune",
@@ -412,6 +432,24 @@ def _state_stages(config: RunConfig, progress: bool) -> list[Stage]:
             lambda: evaluate_run(config, pipeline_agents(config.env), out=paths.evaluation, progress=progress),
         ),
     ]
+
+
+def _readable(table: Path) -> bool:
+    """The label stage's done-check: ``table`` is there and loads; a truncated or corrupt one is named on stderr and
+    labelled again (label writes the whole table anew)."""
+    from teduo_gym.labeling import LabelTable
+
+    if not table.exists():
+        return False
+    try:
+        LabelTable.load(table)
+    except (OSError, ValueError) as err:
+        print(
+            f"warning: the label table {table} is truncated or corrupt ({type(err).__name__}): labelling again",
+            file=sys.stderr,
+        )
+        return False
+    return True
 
 
 def _label(config: RunConfig, progress: bool = True) -> None:

@@ -185,7 +185,7 @@ def test_collect_label_offline_rl_and_evaluate_on_ray_equal_local(cluster, tmp_p
     from teduo_gym.recipes.teduo_evaluation import evaluate_run
 
     run = RunConfig(
-        out=tmp_path / "run", layouts=3, test_layouts=2, train_goals=4, test_goals=2, eval_episodes=2, max_steps=12
+        out=tmp_path / "run", layouts=3, test_layouts=2, train_goals=4, test_goals=6, eval_episodes=2, max_steps=12
     )
     goals_file = tmp_path / "goals.txt"
     goals_file.write_text("\n".join(Protocol.from_run_config(run).train_goals[:2]) + "\n")

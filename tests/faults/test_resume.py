@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,3 +75,44 @@ def test_evaluate_killed_then_rerun_is_byte_identical(tmp_path, write_json):
     assert a["protocol.json"] == b["protocol.json"]
     summary = [json.loads(files["summary.json"])["results"]["evaluation"] for files in (a, b)]
     assert summary[0] == summary[1]
+
+
+def _slow_judge(path: str, request: dict[str, Any]) -> tuple[int, bytes]:
+    """A judge on loopback that takes 0.1 s a judgement (so a shard can be killed) and scores each prompt by its
+    length (deterministic)."""
+    prompts = request.get("prompt")
+    if "Is the goal achieved" in str(prompts):
+        time.sleep(0.1)
+    choices = []
+    for i, prompt in enumerate(prompts if isinstance(prompts, list) else [prompts]):
+        value = -0.1 - (len(str(prompt)) % 7) / 2
+        if request.get("echo"):  # two tokens: the prompt's, then the candidate's (from its last character)
+            offsets = [0, max(0, len(prompt) - 1)]
+            logprobs = {"tokens": ["a", "b"], "text_offset": offsets, "token_logprobs": [None, value]}
+        else:
+            logprobs = {"tokens": [" yes"], "top_logprobs": [{" yes": value, " no": -1.0}]}
+        choices.append({"index": i, "text": " yes", "finish_reason": "length", "logprobs": logprobs})
+    return 200, json.dumps(
+        {"id": "x", "object": "completion", "created": 0, "model": "fake", "choices": choices}
+    ).encode()
+
+
+@pytest.mark.timeout(180)
+def test_label_killed_then_rerun_is_byte_identical(tmp_path, tiny_data, fake_openai):
+    server = fake_openai(_slow_judge)
+    args = ["label", "--dataset", str(tiny_data), "--n-goals", "4", "--goals-per-shard", "1", "--modes", "judge",
+            "--threshold", "0.5", "--llm.backend", "openai", "--llm.base-url", server.url, "--no-progress"]  # fmt: skip
+    killed, clean = tmp_path / "killed", tmp_path / "clean"
+    parts = killed / "labels_judge.parts"
+    run = [*args, "--out-dir", str(killed), "--cache-dir", str(tmp_path / "cache-killed")]
+    _kill_when(run, lambda: parts.is_dir() and any(p for p in parts.rglob("*") if not p.name.startswith(".")))
+    assert not (killed / "labels_judge.npz").exists()
+    main(run)
+    main([*args, "--out-dir", str(clean), "--cache-dir", str(tmp_path / "cache-clean")])
+    a, b = _files(killed), _files(clean)
+    assert a["labels_judge.npz"] == b["labels_judge.npz"]
+    tables = [json.loads(files["labels_judge.json"]) for files in (a, b)]
+    for table in tables:
+        table.pop("seconds")  # wall time
+        table.pop("llm_calls")  # a resume leaves out the calls of answers cached before the kill (left open)
+    assert tables[0] == tables[1]

@@ -15,13 +15,13 @@ import pytest
 
 pytest.importorskip("craftax")
 
+from teduo_gym.llm import shared_embedder  # noqa: E402
 from teduo_gym.recipes.oir import CheckpointMismatchError, OIRConfig, OIRTrainer, check_memory  # noqa: E402
 from teduo_gym.relabel import (  # noqa: E402
     AchievementMatcher,
     InstructionFilter,
     InstructionProposer,
     Relabeler,
-    shared_embedder,
 )
 from tests.relabel.conftest import ScriptedLLM  # noqa: E402
 
