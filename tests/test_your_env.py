@@ -248,7 +248,7 @@ def test_an_unknown_env_is_one_line_and_no_traceback(tmp_path):
     assert done.stderr.strip().splitlines() == [
         "teduo: error: cannot import 'tests.no_such_module' for knowledge 'tests.no_such_module:knowledge' (No module "
         "named 'tests.no_such_module'): install it, or run from the folder that holds it (or add that folder to "
-        "PYTHONPATH)"
+        "PYTHONPATH) (--debug shows the traceback)"
     ]
     assert not (tmp_path / "run").exists()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -59,7 +60,12 @@ class StageClock:
 
     def __init__(self, out: Path):
         self.path = Path(out) / "stage_times.json"
-        self.seconds: dict[str, float] = json.loads(self.path.read_text()) if self.path.exists() else {}
+        self.seconds: dict[str, float] = {}
+        if self.path.exists():
+            try:
+                self.seconds = dict(json.loads(self.path.read_text()))
+            except (ValueError, TypeError) as err:  # only timings: start them afresh rather than stop the run
+                print(f"warning: {self.path} is unreadable ({err}): earlier stage times are forgotten", file=sys.stderr)
         self.ran: dict[str, tuple[str, bool]] = {}
 
     @contextmanager

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from teduo_gym.core.stage import Stage, StageRunner, stage_key
+from teduo_gym.core.stage import Stage, StageClock, StageRunner, stage_key
 
 
 class Counter:
@@ -119,3 +119,12 @@ def test_a_stage_key_changes_with_its_fields_only() -> None:
     assert stage_key(Settings(out=Path("elsewhere")), "out", "seed", "episodes") == stage_key(
         Settings(), "out", "seed", "episodes"
     )  # a moved run keeps its keys
+
+
+def test_an_unreadable_stage_times_file_is_named_and_forgotten(tmp_path, capsys):
+    (tmp_path / "stage_times.json").write_text('{"data-1": 1.5, "lab')  # truncated by a kill
+    clock = StageClock(tmp_path)
+    assert clock.seconds == {} and "stage_times.json is unreadable" in capsys.readouterr().err
+    with clock.stage("collect", "data-2"):
+        pass
+    assert list(json.loads((tmp_path / "stage_times.json").read_text())) == ["data-2"]
