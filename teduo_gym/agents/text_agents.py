@@ -25,7 +25,27 @@ from teduo_gym.llm.base import LLMBackend
 __all__ = ["RandomTextAgent", "TextLLMAgent"]
 
 
-class TextLLMAgent:
+class _TextAgent:
+    """What both text agents share: one observation at a time through SB3's ``predict``, and a seedable ``rng``."""
+
+    rng: np.random.Generator
+
+    def act(self, observation: Any, deterministic: bool = False) -> str:
+        """The action for one observation."""
+        raise NotImplementedError
+
+    def predict(
+        self, observation: Any, state: Any = None, episode_start: Any = None, deterministic: bool = False
+    ) -> tuple[str, Any]:
+        """Stable-Baselines3's ``PolicyPredictor.predict`` for one observation."""
+        return self.act(observation, deterministic), state
+
+    def seed(self, seed: int | None) -> None:
+        """Reseed the agent's randomness."""
+        self.rng = np.random.default_rng(seed)
+
+
+class TextLLMAgent(_TextAgent):
     """Act with an LLM on text episodes: write the open action's text, or score the candidate actions.
 
     The prompt is ``template`` filled with the instruction (``{goal}``) and the state text (``{state}``) of
@@ -93,18 +113,8 @@ class TextLLMAgent:
         p = np.exp(logp - np.logaddexp.reduce(logp))
         return options[int(self.rng.choice(len(options), p=p / p.sum()))]
 
-    def predict(
-        self, observation: Any, state: Any = None, episode_start: Any = None, deterministic: bool = False
-    ) -> tuple[str, Any]:
-        """Stable-Baselines3's ``PolicyPredictor.predict`` for one observation."""
-        return self.act(observation, deterministic), state
 
-    def seed(self, seed: int | None) -> None:
-        """Reseed the agent's randomness."""
-        self.rng = np.random.default_rng(seed)
-
-
-class RandomTextAgent:
+class RandomTextAgent(_TextAgent):
     """Write ``texts[instruction]`` (the instruction itself when it has none) into open actions; pick candidates
     uniformly at random.
 
@@ -130,13 +140,3 @@ class RandomTextAgent:
             instruction = self.episodes.instruction(observation)
             return choices.open(self.texts.get(instruction, instruction))
         return choices.candidates[int(self.rng.integers(len(choices.candidates)))]
-
-    def predict(
-        self, observation: Any, state: Any = None, episode_start: Any = None, deterministic: bool = False
-    ) -> tuple[str, Any]:
-        """Stable-Baselines3's ``PolicyPredictor.predict`` for one observation."""
-        return self.act(observation, deterministic), state
-
-    def seed(self, seed: int | None) -> None:
-        """Reseed the agent's randomness."""
-        self.rng = np.random.default_rng(seed)
