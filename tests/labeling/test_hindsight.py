@@ -127,20 +127,26 @@ def test_bad_goals_and_mismatched_data_are_clear_errors(babyai_data, embedded_ba
         LabelTable.load(tmp_path / "t.npz")
 
 
-def test_teduo_label_writes_tables_and_the_report(embedded_backend, tmp_path):
+def compiled_report_config(tmp_path, goals: str) -> tuple[LabelConfig, object]:
+    """A small real BabyAI dataset, a goals file holding ``goals`` and a compiled-mode config that reports on them."""
     from teduo_gym.collection.collect import CollectConfig, collect
 
     collect(CollectConfig(env="BabyAI-GoToLocal-v0", layouts=2, episodes_per_layout=3, out=tmp_path / "data"), False)
-    goals = tmp_path / "goals.txt"
-    goals.write_text("go to a key\ngo to the red bal\n")
+    goals_file = tmp_path / "goals.txt"
+    goals_file.write_text(goals)
     config = LabelConfig(
         dataset=str(tmp_path / "data"),
-        goals_file=str(goals),
+        goals_file=str(goals_file),
         modes=("compiled",),
         cache_dir=str(tmp_path / "cache"),
         out_dir=str(tmp_path / "out"),
         report=True,
     )
+    return config, goals_file
+
+
+def test_teduo_label_writes_tables_and_the_report(embedded_backend, tmp_path):
+    config, goals = compiled_report_config(tmp_path, "go to a key\ngo to the red bal\n")
     with pytest.raises(UnknownGoalError, match="go to the red ball"):
         label(config)
     goals.write_text("go to a key\nopen a door\n")
@@ -155,9 +161,7 @@ def test_teduo_label_writes_tables_and_the_report(embedded_backend, tmp_path):
 
 
 def test_a_predicate_that_disagrees_with_the_detector_is_reported_not_fatal(embedded_backend, tmp_path, capsys):
-    from teduo_gym.collection.collect import CollectConfig, collect
-
-    collect(CollectConfig(env="BabyAI-GoToLocal-v0", layouts=2, episodes_per_layout=3, out=tmp_path / "data"), False)
+    config, _ = compiled_report_config(tmp_path, "go to a key\n")
     real = hindsight.goal_schema_for
 
     class Inverted:  # the knowledge's schema with a bug: its predicate fires exactly where the real one does not
@@ -170,16 +174,6 @@ def test_a_predicate_that_disagrees_with_the_detector_is_reported_not_fatal(embe
         def achieved(self, *args):
             return ~self.schema.achieved(*args)
 
-    goals = tmp_path / "goals.txt"
-    goals.write_text("go to a key\n")
-    config = LabelConfig(
-        dataset=str(tmp_path / "data"),
-        goals_file=str(goals),
-        modes=("compiled",),
-        cache_dir=str(tmp_path / "cache"),
-        out_dir=str(tmp_path / "out"),
-        report=True,
-    )
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(hindsight, "goal_schema_for", lambda *a: Inverted(real(*a)))
         out = label(config)
