@@ -374,6 +374,9 @@ class EnvKnowledge(ABC):
     dataset_describer: str = ""
     #: the kinds of goal, in report order (one kind, ``"goal"``, unless the environment has several).
     goal_kinds: tuple[str, ...] = ("goal",)
+    #: the action words a goal of each kind cannot be reached without (e.g. BabyAI's "open" needs "toggle"): data
+    #: that never shows one cannot teach that kind, and labelling refuses it before any LLM call.
+    goal_actions: Mapping[str, tuple[str, ...]] = {}
 
     def __init__(self, env_id: str | None = None):
         self.env_id = env_id or type(self).__name__
@@ -425,9 +428,30 @@ class EnvKnowledge(ABC):
         """A rewording of a canonical goal for held-out test goals (default: the goal itself)."""
         return goal
 
-    def goal_split(self, goals: Sequence[str], n_train: int, n_test: int, seed: int = 0) -> GoalSplit:
+    def unseen_actions(self, goals: Sequence[str], actions: np.ndarray) -> dict[str, list[str]]:
+        """The action words that canonical ``goals`` need (by kind, :attr:`goal_actions`) and ``actions`` (the
+        data's action indices) never show, each with the goals that need it.
+
+        Example:
+            >>> from teduo_gym.envs import knowledge_for
+            >>> knowledge_for("BabyAI-GoToLocal-v0").unseen_actions(["open the red door"], np.array([0, 2, 3]))
+            {'toggle': ['open the red door']}
+        """
+        seen = {self.action_words[int(a)] for a in np.unique(actions)}
+        unseen: dict[str, list[str]] = {}
+        for goal in goals:
+            for word in self.goal_actions.get(self.goal_kind(goal), ()):
+                if word not in seen:
+                    unseen.setdefault(word, []).append(goal)
+        return unseen
+
+    def goal_split(
+        self, goals: Sequence[str], n_train: int, n_test: int, seed: int = 0, balanced: bool = True
+    ) -> GoalSplit:
         """``n_train`` training goals and ``n_test`` held-out goals (reworded by :meth:`paraphrase`), disjoint,
-        drawn from ``goals`` with ``numpy.random.default_rng(seed)`` and balanced over goal kinds.
+        drawn from ``goals`` with ``numpy.random.default_rng(seed)``, balanced over goal kinds (round robin) unless
+        ``balanced`` is False (an override may default to its own draw; ``RunConfig.balance_kinds`` asks for
+        ``balanced=True``).
 
         Raises:
             KnowledgeError: fewer than ``n_train + n_test`` goals to draw from.
@@ -440,7 +464,7 @@ class EnvKnowledge(ABC):
         rng = np.random.default_rng(seed)
         by_kind: dict[str, list[str]] = {}
         for g in goals:
-            by_kind.setdefault(self.goal_kind(g), []).append(g)
+            by_kind.setdefault(self.goal_kind(g) if balanced else "", []).append(g)
         queues = [list(rng.permutation(v)) for _, v in sorted(by_kind.items())]
         order: list[str] = []
         while any(queues):  # round robin over kinds: a small split is not all of the commonest kind

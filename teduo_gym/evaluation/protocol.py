@@ -90,7 +90,8 @@ class Protocol:
     @classmethod
     def from_run_config(cls, config: Any, episodes: int | None = None) -> Protocol:
         """The protocol of a run config (a :class:`~teduo_gym.recipes.teduo.RunConfig`: ``env``, ``goal_kinds``,
-        ``train_goals``, ``test_goals``, ``layouts``, ``test_layouts``, ``max_steps``, ``eval_episodes``, ``seed``):
+        ``train_goals``, ``test_goals``, ``balance_kinds`` (optional), ``layouts``, ``test_layouts``, ``max_steps``,
+        ``eval_episodes``, ``seed``):
         the layouts its data was collected on (and held out), its goal split, its step cap and ``eval_episodes`` (or
         ``episodes``) per setting, all from the environment's knowledge.
 
@@ -108,7 +109,8 @@ class Protocol:
         """
         knowledge = knowledge_for(config.env)
         goals = knowledge.goals(config.goal_kinds)
-        split = knowledge.goal_split(goals, config.train_goals, config.test_goals, config.seed)
+        balanced = {"balanced": True} if getattr(config, "balance_kinds", False) else {}  # an override may lack it
+        split = knowledge.goal_split(goals, config.train_goals, config.test_goals, config.seed, **balanced)
         layouts = knowledge.layout_seeds(config.layouts, config.test_layouts, config.seed)
         return cls(
             config.env,

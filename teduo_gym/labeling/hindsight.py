@@ -502,6 +502,14 @@ def label(config: LabelConfig) -> dict[str, Any]:
         truth = load_ground_truth(config.dataset)
         goals = canonical = sample_goals(truth.goals, config.n_goals, config.seed, knowledge.goal_kind)
     canonical = [knowledge.parse_goal(g) for g in canonical]  # fail before any LLM call
+    unseen = knowledge.unseen_actions(canonical, data.actions)
+    if unseen:
+        word, needing = next(iter(unseen.items()))
+        raise ValueError(
+            f"the data {config.dataset} never shows the action {word!r}, which {len(needing)} of the goals need "
+            f"(e.g. {needing[0]!r}): collect with a behaviour policy that takes it (e.g. policy 'mixture'), or leave "
+            "those goals out"
+        )
     if config.goals_per_shard < 1:
         raise ValueError(f"goals_per_shard must be at least 1, got {config.goals_per_shard}")
     out = Path(config.out_dir)

@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -91,6 +91,9 @@ class RunConfig:
     train_goals: int = 20
     #: held-out test goals (reworded, naming held-out colour / type combinations).
     test_goals: int = 10
+    #: draw the train and test goals round robin over goal kinds (EnvKnowledge.goal_split's ``balanced``), so a
+    #: small split of a grammar with many more goals of one kind (BabyAI's "put next to") is not mostly that kind.
+    balance_kinds: bool = False
     #: labelling mode ("compiled", "judge" or "proxy").
     label_mode: Mode = "compiled"
     #: longest greedy rollout through the data when making examples.
@@ -200,7 +203,9 @@ def _refuse_webshop_run_config(path: Path) -> None:
 
 
 _DATA = ("env", "policy", "layouts", "test_layouts", "episodes_per_layout", "max_steps", "seed")
-_GOALS = ("goal_kinds", "train_goals", "test_goals")
+_GOALS = ("goal_kinds", "train_goals", "test_goals", "balance_kinds")
+#: Settings added after runs were published: they count in a stage's key only when set (so older keys stay).
+_ADDED = ("balance_kinds",)
 _LABELS = (*_DATA, *_GOALS, "label_mode", "llm")
 _EXAMPLES = (*_LABELS, "rollout_steps", "examples", "bc_keep", "text")
 _AGENT = (*_EXAMPLES, "template", "method", "finetune_steps", "batch_size")
@@ -232,6 +237,7 @@ _EPISODE_ONLY = (
     "think_tokens",
     "baselines",
 )
+_DEFAULT = {f.name: f.default for f in fields(RunConfig) if f.name in _ADDED}
 
 
 @dataclass(frozen=True)
@@ -269,13 +275,16 @@ class StagePaths:
                 results=out / f"results-{stage_key(config, *_EPISODE_RESULTS)}.json",
                 goals=out / f"goals-{stage_key(config, *_EPISODE_GOALS)}.json",
             )
+        def key(*fields: str) -> str:
+            return stage_key(config, *(f for f in fields if f not in _ADDED or getattr(config, f) != _DEFAULT[f]))
+
         return cls(
-            data=out / f"data-{stage_key(config, *_DATA)}",
-            labels=out / f"labels-{stage_key(config, *_LABELS)}" / f"labels_{config.label_mode}.npz",
-            examples=out / f"examples-{stage_key(config, *_EXAMPLES)}.jsonl",
-            agent=out / f"agent-{stage_key(config, *_AGENT)}",
-            evaluation=out / f"evaluation-{stage_key(config, *_RESULTS)}",
-            results=out / f"results-{stage_key(config, *_RESULTS)}.json",
+            data=out / f"data-{key(*_DATA)}",
+            labels=out / f"labels-{key(*_LABELS)}" / f"labels_{config.label_mode}.npz",
+            examples=out / f"examples-{key(*_EXAMPLES)}.jsonl",
+            agent=out / f"agent-{key(*_AGENT)}",
+            evaluation=out / f"evaluation-{key(*_RESULTS)}",
+            results=out / f"results-{key(*_RESULTS)}.json",
         )
 
 

@@ -8,6 +8,7 @@ from teduo_gym.envs.babyai.abstraction import (
     GOAL_SLOTS,
     NO_COLOR,
     OBSTACLE,
+    WAY,
     BabyAIAbstraction,
     abstract_states,
     choice_of_goal,
@@ -64,6 +65,29 @@ def test_doors_lose_colour_and_far_rooms_are_dropped():
     assert kept_grid[x, y, 0] != 0 and 0 < (kept_grid[..., 0] != 0).sum() < layout.width * layout.height / 4
     text = BabyAIAbstraction(layout).describe(kept, choice_of_goal("go to a ball"))[0]
     assert text.startswith("You carry nothing.\nIn front of you:")
+
+
+def test_a_goal_object_in_another_room_is_reached_through_the_door_on_its_way():
+    env = gym.make("BabyAI-Synth-v0")
+    env.reset(seed=3)  # the agent at (1, 6) facing up in the top-left room; the only red ball at (10, 15)
+    a = BabyAIAbstraction(state_layout(env))
+    raw = symbolic_state(env)[None]
+    choice = choice_of_goal("go to the red ball")
+    grid = split_states(a.abstract(raw, choice), a.layout)[0][0]
+    way = np.argwhere(grid[..., 2] >= WAY)
+    assert way.tolist() == [[1, 7]] and grid[1, 7, 0] == 4  # one door, the one below the agent
+    assert "red ball: in another room, through a closed door 1 back." in a.describe(a.abstract(raw, choice), choice)[0]
+    # carrying the object of a put, the way leads to the target; an object in the room needs no way
+    unwrapped = env.unwrapped
+    here = choice_of_goal("put the red box next to the red ball")  # the red box lies in the agent's room
+    assert (split_states(a.abstract(raw, here), a.layout)[0][0][..., 2] >= WAY).sum() == 0
+    carrying = raw.copy()
+    carrying[0, -3:] = (7, 0, 0)  # a red box carried
+    assert (split_states(a.abstract(carrying, here), a.layout)[0][0][..., 2] >= WAY).sum() == 1
+    assert unwrapped.grid.get(1, 2).type == "box"
+    # without room_only nothing is marked: every room is kept
+    full = split_states(abstract_states(raw, a.layout, refs_of(choice), room_only=False), a.layout)[0][0]
+    assert (full[..., 2] < WAY).all()
 
 
 def test_text_names_goal_objects_relative_to_the_agent():

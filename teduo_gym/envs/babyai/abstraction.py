@@ -17,7 +17,11 @@ Abstract state vectors have the layout of :func:`~teduo_gym.envs.babyai.state.sy
   (else :data:`NO_COLOR`); doors keep their state (0 open, 1 closed, 2 locked), other objects state 0;
 - doors not mentioned: ``(door, NO_COLOR, state)``; other objects: ``(OBSTACLE, NO_COLOR, 0)``;
 - walls ``(2, 0, 0)``, empty cells ``(1, 0, 0)``; with ``room_only`` every cell outside the agent's room (the
-  cells reachable without crossing a wall or a door, plus the walls and doors around them) is ``(0, 0, 0)``;
+  cells reachable without crossing a wall or a door, plus the walls and doors around them) is ``(0, 0, 0)``, and
+  when the goal's object is in no cell kept but exists in another room, the door of the agent's room on the
+  shortest way to it (through any door, around walls) keeps its state plus :data:`WAY` (3 open, 4 closed, 5
+  locked): what acting needs to leave the room. The object the way leads to is the goal's object, or, for "put X
+  next to Y" while X is carried, the target Y;
 - the carried object follows the object rules; nothing carried is ``(0, 0, 0)``.
 """
 
@@ -38,6 +42,7 @@ __all__ = [
     "GOAL_SLOTS",
     "NO_COLOR",
     "OBSTACLE",
+    "WAY",
     "BabyAIAbstraction",
     "abstract_states",
     "achieved",
@@ -50,7 +55,10 @@ __all__ = [
 NO_COLOR = len(COLOR_TO_IDX)
 #: Type code of an object the goal does not mention (a generic obstacle).
 OBSTACLE = max(OBJECT_TO_IDX.values()) + 1
+#: Added to the state of the door on the way to a goal object in another room (see the module docstring).
+WAY = 3
 _EMPTY, _WALL, _DOOR = OBJECT_TO_IDX["empty"], OBJECT_TO_IDX["wall"], OBJECT_TO_IDX["door"]
+_FAR = np.iinfo(np.int32).max
 _OBJECT_TYPES = ("ball", "box", "key", "door")
 _DESCRIBABLE = np.array([OBJECT_TO_IDX[t] for t in _OBJECT_TYPES])
 _DIRS = np.array(DIR_TO_VEC, dtype=np.int64)
@@ -236,6 +244,62 @@ def _agent_room(grids: np.ndarray, poses: np.ndarray) -> np.ndarray:
     return border
 
 
+def _distances(passable: np.ndarray, sources: np.ndarray) -> np.ndarray:
+    """``(g, W, H)`` steps from the nearest source cell through passable cells (4 neighbours), :data:`_FAR` where
+    none is reachable, for a batch of grids (breadth-first, one dilation per step)."""
+    dist = np.where(sources, 0, _FAR).astype(np.int32)
+    reached, frontier, step = sources.copy(), sources.copy(), 0
+    while frontier.any():
+        step += 1
+        grown = np.zeros_like(frontier)
+        grown[:, 1:] |= frontier[:, :-1]
+        grown[:, :-1] |= frontier[:, 1:]
+        grown[:, :, 1:] |= frontier[:, :, :-1]
+        grown[:, :, :-1] |= frontier[:, :, 1:]
+        frontier = grown & passable & ~reached
+        dist[frontier] = step
+        reached |= frontier
+    return dist
+
+
+def _next_ref(carried: np.ndarray, refs: Sequence[ObjectRef]) -> np.ndarray:
+    """Per state, the index of the reference the goal needs next: the target (1) of a put while its object is
+    carried, else the object (0)."""
+    if len(refs) < 2:
+        return np.zeros(len(carried), dtype=np.int64)
+    return _matches(carried[:, 0], carried[:, 1], refs[0]).astype(np.int64)
+
+
+def _way_doors(grids: np.ndarray, carried: np.ndarray, refs: Sequence[ObjectRef], room: np.ndarray) -> np.ndarray:
+    """``(n, W, H)`` mask of the door on the way out of the agent's room (``room``) towards the object a state's
+    goal needs next (the object, or the target of a put while the object is carried), where that object is outside
+    the room. Distances depend on the walls and the object's cells only, so each distinct pair is searched once."""
+    types, colors = grids[..., 0], grids[..., 1]
+    which = _next_ref(carried, refs)
+    way = np.zeros(types.shape, dtype=bool)
+    for r, ref in enumerate(refs):
+        target = _matches(types, colors, ref)
+        rows = np.nonzero((which == r) & target.any(axis=(1, 2)) & ~(target & room).any(axis=(1, 2)))[0]
+        if not len(rows):
+            continue
+        walls = types[rows] == _WALL
+        pairs = np.concatenate(
+            [
+                np.packbits(walls.reshape(len(rows), -1), axis=1),
+                np.packbits(target[rows].reshape(len(rows), -1), axis=1),
+            ],
+            axis=1,
+        )
+        _, first, inverse = np.unique(pairs, axis=0, return_index=True, return_inverse=True)
+        dist = _distances(~walls[first], target[rows][first])[inverse.ravel()]
+        dist = np.where((types[rows] == _DOOR) & room[rows], dist, _FAR).reshape(len(rows), -1)
+        best = dist.argmin(axis=1)
+        found = dist[np.arange(len(rows)), best] < _FAR
+        rows, best = rows[found], best[found]
+        way[rows, best // types.shape[2], best % types.shape[2]] = True
+    return way
+
+
 def abstract_states(
     states: np.ndarray, layout: StateLayout, refs: Sequence[ObjectRef], *, room_only: bool = True
 ) -> np.ndarray:
@@ -254,7 +318,9 @@ def abstract_states(
     out_grid = _abstract_cells(grids, refs)
     out_grid[..., 1] = np.where(out_grid[..., 0] == _WALL, 0, out_grid[..., 1])
     if room_only:
-        out_grid[~_agent_room(grids, poses.astype(np.int64))] = 0
+        room = _agent_room(grids, poses.astype(np.int64))
+        out_grid[_way_doors(grids, carried, refs, room), 2] += WAY
+        out_grid[~room] = 0
     n = len(states)
     return np.concatenate([out_grid.reshape(n, -1), poses, _abstract_cells(carried, refs)], axis=1).astype(np.uint8)
 
@@ -266,7 +332,7 @@ def _name(t: int, c: int, s: int) -> str:
         return "a wall"
     if t in (0, _EMPTY):
         return "nothing"
-    words = [{0: "open", 1: "closed", 2: "locked"}[s]] if t == _DOOR else []
+    words = [{0: "open", 1: "closed", 2: "locked"}[s % WAY]] if t == _DOOR else []
     if c != NO_COLOR:
         words.append(IDX_TO_COLOR[c])
     words.append({v: k for k, v in OBJECT_TO_IDX.items()}[t])
@@ -306,6 +372,7 @@ def describe_abstract(vectors: np.ndarray, layout: StateLayout, refs: Sequence[O
         return grids[np.arange(len(vectors)), p[:, 0], p[:, 1]]
 
     front, left_cell, right_cell = cell(fwd), cell(-right), cell(right)
+    which = _next_ref(carried, refs)
     texts = []
     for i in range(len(vectors)):
         carry = "nothing" if carried[i, 0] == 0 else _name(*carried[i].tolist())
@@ -314,13 +381,24 @@ def describe_abstract(vectors: np.ndarray, layout: StateLayout, refs: Sequence[O
             f"In front of you: {_name(*front[i].tolist())}. Left: {_name(*left_cell[i].tolist())}. "
             f"Right: {_name(*right_cell[i].tolist())}.",
         ]
-        for ref in refs:
-            xs, ys = np.nonzero(_matches(grids[i, ..., 0], grids[i, ..., 1], ref))
+        way = (grids[i, ..., 0] == _DOOR) & (grids[i, ..., 2] >= WAY)
+        for j, ref in enumerate(refs):
+            xs, ys = np.nonzero(_matches(grids[i, ..., 0], grids[i, ..., 1], ref) & ~way)
             d = np.stack([xs, ys], axis=1) - xy[i]
             f, r = d @ fwd[i], d @ right[i]
             order = np.argsort(np.abs(f) + np.abs(r), kind="stable")[:3]
             where = [f"{_name(*grids[i, xs[k], ys[k]].tolist())}: {_offset(int(f[k]), int(r[k]))}" for k in order]
-            lines.append("; ".join(where) + "." if where else f"No {_ref_words(ref)} here.")
+            if where:
+                lines.append("; ".join(where) + ".")
+            elif way.any() and which[i] == j:
+                (wx,), (wy,) = np.nonzero(way)
+                d = np.array([wx, wy]) - xy[i]
+                door = _name(*grids[i, wx, wy].tolist())
+                lines.append(
+                    f"{_ref_words(ref)}: in another room, through {door} {_offset(int(d @ fwd[i]), int(d @ right[i]))}."
+                )
+            else:
+                lines.append(f"No {_ref_words(ref)} here.")
         texts.append("\n".join(lines))
     return texts
 
@@ -347,14 +425,17 @@ def achieved(
 ) -> np.ndarray:
     """The compiled predicate: which transitions ``states[src] --actions--> states[dst]`` achieve the chosen goal.
 
-    - go to: the cell in front of the agent in the next state holds a matching object, or the step picked one
-      up (minigrid's verifier still has it at the cell it lay in);
+    - go to: the cell in front of the agent in the next state held a matching object when minigrid's verifier
+      last recorded positions (the episode's first state, then the state after each ``drop``), so an object
+      picked up or a box opened still counts at its old cell until the next drop, as minigrid counts it;
     - pick up: ``pickup``, nothing carried before, a matching object carried after;
     - open: ``toggle`` and the cell in front is now a matching open door;
     - put X next to Y: ``drop`` of a carried matching X, which now lies in front of the agent, beside a
       matching Y (one of the four neighbouring cells).
 
-    Per-state quantities are computed once per distinct state, then gathered by ``src`` / ``dst``.
+    Per-state quantities are computed once per distinct state, then gathered by ``src`` / ``dst``. Transitions
+    come in episode order, as :class:`~teduo_gym.datasets.TransitionDataset` stores them; one whose ``src`` is not
+    the ``dst`` before it starts an episode.
 
     Example:
         >>> import gymnasium as gym, minigrid
@@ -373,7 +454,17 @@ def achieved(
     carry_hit = _matches(carried[:, 0], carried[:, 1], refs[0])
     picked = (actions == _PICKUP) & (carried[src, 0] == 0) & carry_hit[dst]
     if kind == "go to":
-        return front_hit[dst] | picked  # minigrid still counts the cell of an object on the step it is picked up
+        # minigrid's go-to checks the positions its verifier recorded: those of the episode's first state, refreshed
+        # after every drop (update_objs_poss); objects only leave the grid in between (picked up, a box opened)
+        n = len(actions)
+        start = np.ones(n, dtype=bool)
+        start[1:] = src[1:] != dst[:-1]
+        drop = actions == _DROP
+        last = np.maximum.accumulate(np.where(start | drop, np.arange(n), 0))
+        recorded = np.where(drop[last], dst[last], src[last])
+        grids, _, _ = split_states(states, layout)
+        cells = grids[recorded, front_pos[dst, 0], front_pos[dst, 1]]
+        return _matches(cells[:, 0], cells[:, 1], refs[0])
     if kind == "pick up":
         return picked
     if kind == "open":

@@ -41,6 +41,7 @@ class BabyAIKnowledge(EnvKnowledge):
     default_describer = "egocentric"
     dataset_describer = "full"
     goal_kinds = tuple(GOAL_KINDS)
+    goal_actions = {"pick up": ("pickup",), "open": ("toggle",), "put next to": ("pickup", "drop")}
 
     def __init__(self, env_id: str = "BabyAI-GoToLocal-v0"):
         super().__init__(env_id)
@@ -77,9 +78,12 @@ class BabyAIKnowledge(EnvKnowledge):
         """:func:`~teduo_gym.envs.babyai.paraphrase` (TEDUO's verb rewordings and synonyms)."""
         return paraphrase(goal, rng)
 
-    def goal_split(self, goals: Sequence[str], n_train: int, n_test: int, seed: int = 0) -> GoalSplit:
-        """:func:`~teduo_gym.envs.babyai.make_goal_split`: test goals name held-out (colour, type) pairs, reworded."""
-        return make_goal_split(goals, n_train, n_test, seed)
+    def goal_split(
+        self, goals: Sequence[str], n_train: int, n_test: int, seed: int = 0, balanced: bool = False
+    ) -> GoalSplit:
+        """:func:`~teduo_gym.envs.babyai.make_goal_split`: test goals name held-out (colour, type) pairs, reworded;
+        drawn uniformly, or round robin over goal kinds when ``balanced``."""
+        return make_goal_split(goals, n_train, n_test, seed, balanced)
 
     def layout_seeds(self, n_train: int, n_test: int, seed: int = 0) -> LayoutSplit:
         """:func:`~teduo_gym.envs.babyai.layout_seeds`: seeds whose generated layouts are all distinct."""

@@ -69,19 +69,38 @@ def paraphrase(goal_text: str, rng: np.random.Generator) -> str:
     return f"{verb} {_reword_ref(goal.object, rng)}"
 
 
-def make_goal_split(goals: Sequence[str], n_train: int, n_test: int, seed: int = 0) -> GoalSplit:
+def _draw(pool: Sequence[int], kinds: Sequence[str], n: int, rng: np.random.Generator, balanced: bool) -> list[int]:
+    """``n`` of ``pool`` without replacement: uniformly, or round robin over the goal kinds (each kind's goals in
+    a random order; a kind that runs out leaves its turns to the others)."""
+    if not balanced:
+        return sorted(rng.choice(pool, size=n, replace=False).tolist())
+    queues = [list(rng.permutation([i for i in pool if kinds[i] == k])) for k in sorted({kinds[i] for i in pool})]
+    order: list[int] = []
+    while len(order) < n:
+        order += [int(q.pop()) for q in queues if q][: n - len(order)]
+    return sorted(order)
+
+
+def make_goal_split(
+    goals: Sequence[str], n_train: int, n_test: int, seed: int = 0, balanced: bool = False
+) -> GoalSplit:
     """Split goals so that test goals name held-out (colour, type) combinations and use reworded words.
 
     Whole (colour, type) combinations (e.g. "red ball", "door" without colour) are held out, in a random
     order, until enough goals name one of them; test goals are drawn from those and reworded with
-    :func:`paraphrase`, training goals from the goals naming none of them, kept canonical. The same seed
-    gives the same split.
+    :func:`paraphrase`, training goals from the goals naming none of them, kept canonical. With ``balanced``,
+    combinations are held out until every goal kind has its share of test candidates (where the grammar allows),
+    and both sets are drawn round robin over the goal kinds: the grammar has far more "put next to" goals than
+    any other kind, so a small uniform draw is mostly those. The same seed gives the same split.
 
     Example:
         >>> from teduo_gym.envs.babyai.goals import enumerate_goals
         >>> split = make_goal_split(enumerate_goals(("go to", "pick up", "open")), 20, 5, seed=0)
         >>> len(split.train), len(split.test), set(split.train) & set(split.test)
         (20, 5, set())
+        >>> every = enumerate_goals(("go to", "pick up", "open", "put next to"))
+        >>> sorted(parse_goal(g).kind for g in make_goal_split(every, 8, 4, balanced=True).train)
+        ['go to', 'go to', 'open', 'open', 'pick up', 'pick up', 'put next to', 'put next to']
 
     Raises:
         ValueError: there are not enough goals for ``n_train`` and ``n_test``.
@@ -91,9 +110,17 @@ def make_goal_split(goals: Sequence[str], n_train: int, n_test: int, seed: int =
     rng = np.random.default_rng(seed)
     parsed: list[BabyAIGoal] = [parse_goal(g) for g in goals]
     combos = sorted({r for g in parsed for r in g.refs}, key=lambda r: (r.type, r.color or ""))
+    kinds = [g.kind for g in parsed]
+    share = -(-n_test // len(set(kinds))) if balanced and kinds else 0  # test candidates each kind should have
+
+    def enough(held: set[ObjectRef]) -> bool:
+        named = [any(r in held for r in g.refs) for g in parsed]
+        short = [k for k in set(kinds) if sum(n and kind == k for n, kind in zip(named, kinds)) < share]
+        return sum(named) >= n_test and not short
+
     held: set[ObjectRef] = set()
     for k in rng.permutation(len(combos)):
-        if sum(any(r in held for r in g.refs) for g in parsed) >= n_test:
+        if enough(held):
             break
         held.add(combos[int(k)])
     test_pool = [i for i, g in enumerate(parsed) if any(r in held for r in g.refs)]
@@ -103,8 +130,8 @@ def make_goal_split(goals: Sequence[str], n_train: int, n_test: int, seed: int =
             f"cannot split {len(parsed)} goals into {n_train} train and {n_test} test goals over disjoint "
             f"(colour, type) combinations: {len(train_pool)} train and {len(test_pool)} test candidates"
         )
-    train_ids = sorted(rng.choice(train_pool, size=n_train, replace=False).tolist())
-    test_ids = sorted(rng.choice(test_pool, size=n_test, replace=False).tolist())
+    train_ids = _draw(train_pool, kinds, n_train, rng, balanced)
+    test_ids = _draw(test_pool, kinds, n_test, rng, balanced)
     train = [parsed[i].text for i in train_ids]
     canonical: dict[str, str] = {}
     for i in test_ids:

@@ -182,9 +182,12 @@ class WebShopKnowledge(EnvKnowledge):
             raise KnowledgeError(f"goal kinds {unknown} are not WebShop's; its kinds are {list(self.goal_kinds)}")
         return list(self.goal_indices)
 
-    def goal_split(self, goals: Sequence[str], n_train: int, n_test: int, seed: int = 0) -> GoalSplit:
+    def goal_split(
+        self, goals: Sequence[str], n_train: int, n_test: int, seed: int = 0, balanced: bool = True
+    ) -> GoalSplit:
         """``n_train`` of ``goals`` from WebShop's train split and ``n_test`` from its test split, drawn with
-        ``numpy.random.default_rng(seed)``; test goals are not reworded (WebShop's are written by people).
+        ``numpy.random.default_rng(seed)``; test goals are not reworded (WebShop's are written by people). WebShop
+        has one goal kind, so ``balanced`` changes nothing.
 
         Example:
             >>> from teduo_gym.envs import knowledge_for

@@ -106,3 +106,29 @@ def test_egocentric_texts_of_stored_states_are_what_the_agent_saw(tmp_path):
         seen.append(describe_egocentric(None, obs))
     states = [*data.src[first], data.dst[first][-1]]
     assert [view.texts[view.ids[s]] for s in states] == seen
+
+
+def test_balanced_goal_kinds_are_a_stated_setting_that_keeps_older_stage_keys():
+    from collections import Counter
+
+    from teduo_gym.envs import knowledge_for
+    from teduo_gym.evaluation.protocol import Protocol
+    from teduo_gym.recipes.teduo import StagePaths
+
+    synth = RunConfig(
+        env="BabyAI-Synth-v0", goal_kinds=("go to", "pick up", "open", "put next to"), train_goals=40, test_goals=12
+    )
+    balanced = RunConfig(**{**synth.__dict__, "balance_kinds": True})
+    kind = knowledge_for("BabyAI-Synth-v0").goal_kind
+    drawn = [Counter(kind(g) for g in Protocol.from_run_config(c).train_goals) for c in (synth, balanced)]
+    assert drawn[0]["put next to"] > 30 and min(drawn[1].values()) >= 4  # 567 of the grammar's 623 goals are puts
+    test = Protocol.from_run_config(balanced)
+    assert Counter(kind(test.canonical(g)) for g in test.test_goals) == dict.fromkeys(drawn[1], 3)
+    paths, moved = StagePaths.of(synth), StagePaths.of(balanced)
+    assert paths.data == moved.data and paths.labels != moved.labels  # the data do not depend on the goals
+    # a config that leaves it unset keeps the folder names of runs made before the setting existed
+    from teduo_gym.core.stage import stage_key
+    from teduo_gym.recipes.teduo import _AGENT
+
+    before = [f for f in _AGENT if f != "balance_kinds"]
+    assert paths.agent.name == f"agent-{stage_key(synth, *before)}" != moved.agent.name
