@@ -159,7 +159,9 @@ class GoalSchema(Protocol):
     def achieved(
         self, choice: Mapping[str, str], states: np.ndarray, actions: np.ndarray, src: np.ndarray, dst: np.ndarray
     ) -> np.ndarray:
-        """The compiled predicate: ``(T,)`` booleans, which transitions achieve the chosen goal."""
+        """The compiled predicate: ``(T,)`` booleans, which transitions achieve the chosen goal. Transitions come
+        in episode order, as :class:`~teduo_gym.datasets.TransitionDataset` stores them (a predicate may read the
+        episode's history, as BabyAI's go-to does: minigrid's verifier keeps positions it recorded earlier)."""
         ...
 
     def features(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

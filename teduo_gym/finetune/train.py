@@ -18,7 +18,9 @@ when it acts: ``argmax_a log p(a | prompt)``.
 from __future__ import annotations
 
 import json
+import re
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -31,9 +33,11 @@ from teduo_gym.core.records import write_record
 from teduo_gym.datasets.examples import ActionExample, read_examples
 from teduo_gym.envs import knowledge_for
 
-__all__ = ["FinetuneConfig", "action_words", "finetune", "tokenize_example"]
+__all__ = ["FinetuneConfig", "action_words", "finetune", "last_checkpoint", "tokenize_example", "whole_run_loss"]
 
 _RUN_FILE = "teduo_finetune.json"
+#: The key of a step's loss in the trainer state's ``log_history`` (saved with every checkpoint, restored on resume).
+_STEP_LOSS = "step_loss"
 
 
 @dataclass(frozen=True)
@@ -140,12 +144,66 @@ def _check_resumable(run_file: Path, identity: dict[str, Any]) -> None:
         write_json(run_file, identity, indent=2)
 
 
+def last_checkpoint(checkpoints: Path) -> str | None:
+    """The last whole checkpoint under ``checkpoints``, or ``None``. Trainer writes a checkpoint's
+    ``trainer_state.json`` last, so a checkpoint without a readable one was cut short (a kill while it was written):
+    it is passed over with a warning, and written again when training reaches its step.
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> for step in (2, 10):
+        ...     (folder / f"checkpoint-{step}").mkdir()
+        >>> _ = (folder / "checkpoint-2" / "trainer_state.json").write_text("{}")  # checkpoint-10 was cut short
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     Path(last_checkpoint(folder)).name
+        'checkpoint-2'
+        >>> "checkpoint-10 is incomplete" in str(caught[0].message)
+        True
+    """
+    steps = {}
+    for path in checkpoints.glob("checkpoint-*"):
+        match = re.fullmatch(r"checkpoint-(\d+)", path.name)
+        if match and path.is_dir():
+            steps[int(match.group(1))] = path
+    for step in sorted(steps, reverse=True):
+        try:
+            json.loads((steps[step] / "trainer_state.json").read_text())
+            return str(steps[step])
+        except (OSError, ValueError):
+            warnings.warn(
+                f"checkpoint {steps[step]} is incomplete (cut short while it was written): resuming from an earlier "
+                "one",
+                stacklevel=2,
+            )
+    return None
+
+
+def whole_run_loss(log_history: list[dict[str, Any]], steps: int) -> float | None:
+    """The mean training loss over steps 1 to ``steps``, from the per-step losses :func:`finetune` keeps in the
+    trainer state (a resumed run's include the steps before the kill: they come back with the checkpoint); ``None``
+    when a step's loss is not there (a checkpoint written before they were kept).
+
+    Example:
+        >>> whole_run_loss([{"step": 1, "step_loss": 2.0}, {"loss": 9.0, "step": 2}, {"step": 2, "step_loss": 1.0}], 2)
+        1.5
+        >>> whole_run_loss([{"step": 2, "step_loss": 1.0}], 2) is None
+        True
+    """
+    losses = {h["step"]: h[_STEP_LOSS] for h in log_history if _STEP_LOSS in h}
+    if any(step not in losses for step in range(1, steps + 1)):
+        return None
+    return sum(losses[step] for step in range(1, steps + 1)) / steps
+
+
 def finetune(config: FinetuneConfig) -> Path:
     """Train, save the agent to ``config.out`` and a run record to ``config.out / "finetune.json"``.
 
-    An interrupted run resumes from its last checkpoint when rerun with the same config; checkpoints of a
-    different base model, method or data are refused with a clear error. Launched on several processes, every
-    process returns ``config.out`` once the first one has written it.
+    An interrupted run resumes from its last whole checkpoint (:func:`last_checkpoint`) when rerun with the same
+    config; checkpoints of a different base model, method or data are refused with a clear error. The record's
+    ``train_loss`` is the mean loss over every step of the run, those before a resume included
+    (:func:`whole_run_loss`); its ``seconds`` and ``tokens_per_second`` are this call's. Launched on several
+    processes, every process returns ``config.out`` once the first one has written it.
 
     Example:
         >>> config = FinetuneConfig(Path("runs/x/examples.jsonl"), Path("runs/x/agent"), env="BabyAI-GoToLocal-v0")
@@ -159,7 +217,6 @@ def finetune(config: FinetuneConfig) -> Path:
     """
     from peft import LoraConfig, get_peft_model
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments, set_seed
-    from transformers.trainer_utils import get_last_checkpoint
 
     from teduo_gym.llm import load_model
 
@@ -176,6 +233,11 @@ def finetune(config: FinetuneConfig) -> Path:
             r=config.lora_r, lora_alpha=config.lora_alpha, target_modules="all-linear", task_type="CAUSAL_LM"
         )
         model = get_peft_model(model, lora)
+        # "all-linear" became a set of module names, which peft saves in the order of string hashes (another in each
+        # process): sorted, every run writes the same adapter_config.json
+        adapter = model.peft_config["default"]
+        if isinstance(adapter, LoraConfig) and isinstance(adapter.target_modules, (set, list)):
+            adapter.target_modules = sorted(adapter.target_modules)
     agent = AgentConfig(words, config.template)
     rows = [tokenize_example(tokenizer, agent.prompt(e.goal, e.state), e.action, config.max_length) for e in examples]
     checkpoints = Path(config.out) / "checkpoints"
@@ -203,10 +265,21 @@ def finetune(config: FinetuneConfig) -> Path:
     with args.main_process_first(local=False, desc="checking the checkpoints"):
         _check_resumable(checkpoints / _RUN_FILE, identity)
     collator = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
-    trainer = Trainer(model=model, args=args, data_collator=collator, train_dataset=rows)
-    last = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
+
+    class StepLossTrainer(Trainer):
+        """Keeps each optimiser step's loss (the mean over processes) in its state, so that a checkpoint holds the
+        losses of its steps and a resumed run reports the loss of all of them (see :func:`whole_run_loss`)."""
+
+        def training_step(self, model: Any, inputs: Any, num_items_in_batch: Any = None) -> torch.Tensor:
+            loss = super().training_step(model, inputs, num_items_in_batch)
+            value = self.accelerator.gather(loss).mean().item()
+            self.state.log_history.append({"step": self.state.global_step + 1, _STEP_LOSS: value})
+            return loss
+
+    trainer = StepLossTrainer(model=model, args=args, data_collator=collator, train_dataset=rows)
+    last = last_checkpoint(checkpoints)
     start = time.perf_counter()
-    result = trainer.train(resume_from_checkpoint=last)
+    trainer.train(resume_from_checkpoint=last)
     seconds = time.perf_counter() - start
     model.eval()
     # DDP keeps the replicas equal, so the first process saves; the others wait at the barrier that ends the block
@@ -226,7 +299,7 @@ def finetune(config: FinetuneConfig) -> Path:
                     "processes": args.world_size,
                     "examples_per_step": examples_per_step,
                     "resumed_from": last,
-                    "train_loss": result.training_loss,
+                    "train_loss": whole_run_loss(trainer.state.log_history, trainer.state.global_step),
                     "loss_history": [h for h in trainer.state.log_history if "loss" in h],
                     "seconds": seconds,
                     "tokens_per_second": tokens / seconds if seconds > 0 else 0.0,

@@ -39,7 +39,7 @@ import scipy.sparse as sp
 from teduo_gym.core.digest import digest
 from teduo_gym.core.executor import ExecutorConfig, ShardFiles, run_shards
 from teduo_gym.datasets.transitions import TransitionDataset
-from teduo_gym.envs import GoalSchema, MissingKnowledgeError, knowledge_for
+from teduo_gym.envs import GoalSchema, MissingKnowledgeError, Slot, knowledge_for
 from teduo_gym.labeling.abstraction import choose, state_views
 from teduo_gym.labeling.cache import ChoiceCache, JudgeCache
 from teduo_gym.labeling.judge import JUDGE_TEMPLATE, LLMGoalJudge
@@ -61,6 +61,7 @@ __all__ = [
     "LabelConfig",
     "label",
     "read_goals",
+    "reading_calls",
     "sample_goals",
 ]
 
@@ -157,6 +158,8 @@ class HindsightLabeler:
         self.judge = LLMGoalJudge(self.llm, lambda env, obs: "")
         self.cache_dir = Path(cache_dir)
         self._judge_cache = JudgeCache(self.cache_dir / "judge", f"{backend.name}|{backend.chat}|{JUDGE_TEMPLATE}")
+        #: per goal, the distinct texts judged for it (asked now or read from the cache): its labels' LLM calls.
+        self._judged: dict[str, set[str]] = {}
 
     # ---- per goal ---------------------------------------------------------------------------------------
 
@@ -184,6 +187,7 @@ class HindsightLabeler:
             part = todo[start : start + self.chunk]
             self._judge_cache.put(goal, part, self.judge.judge([goal] * len(part), part))
             self._judge_cache.save(goal)
+        self._judged.setdefault(goal, set()).update(texts)
         return np.array(self._judge_cache.get(goal, texts), dtype=np.float64)
 
     def goal_threshold(self, goal: str) -> float:
@@ -244,16 +248,19 @@ class HindsightLabeler:
         abstraction: GoalSchema | None,
     ) -> list[GoalLabels]:
         """Label every transition for each goal, given the goals' abstraction choices (see :meth:`choices`); a
-        goal's labels depend on that goal only, so goals can be labelled in shards anywhere."""
+        goal's labels depend on that goal only, so goals can be labelled in shards anywhere.
+
+        A goal's ``calls`` are the judgements its labels took, one per distinct text, whether asked now or read
+        from the cache where an earlier run (a killed one, say) asked them: the same for a rerun or a resume."""
         if self.mode in SCHEMA_MODES:
             self._schema(abstraction, data)  # none: the error before any LLM call
         results = []
         for goal, choice in zip(goals, choices):
-            before, start = self.llm.calls, time.perf_counter()
+            self._judged.pop(goal, None)
+            start = time.perf_counter()
             hit, score, info = self._label_goal(abstraction, data, goal, choice)
-            results.append(
-                GoalLabels(np.flatnonzero(hit), score, self.llm.calls - before, time.perf_counter() - start, info)
-            )
+            calls = len(self._judged.pop(goal, ()))
+            results.append(GoalLabels(np.flatnonzero(hit), score, calls, time.perf_counter() - start, info))
         return results
 
     def label(
@@ -288,11 +295,13 @@ class HindsightLabeler:
 
     def timed_choices(
         self, abstraction: GoalSchema | None, goals: Sequence[str]
-    ) -> tuple[list[dict[str, str]], tuple[int, float]]:
-        """:meth:`choices`, with the LLM calls and seconds they took."""
-        calls, start = self.llm.calls, time.perf_counter()
+    ) -> tuple[list[dict[str, str]], tuple[list[int], float]]:
+        """:meth:`choices`, with the LLM calls of each goal's reading (the prompts that read it, whether asked now or
+        read from the cache where an earlier run asked them: :func:`reading_calls`) and this call's seconds."""
+        start = time.perf_counter()
         choices = self.choices(abstraction, goals)
-        return choices, (self.llm.calls - calls, time.perf_counter() - start)
+        slots = abstraction.slots if abstraction else ()
+        return choices, ([reading_calls(slots, choice) for choice in choices], time.perf_counter() - start)
 
     def table(
         self,
@@ -301,10 +310,12 @@ class HindsightLabeler:
         canonical: Sequence[str],
         choices: Sequence[dict[str, str]],
         results: Sequence[GoalLabels],
-        choice_cost: tuple[int, float] = (0, 0.0),
+        choice_cost: tuple[Sequence[int], float] = ((), 0.0),
     ) -> LabelTable:
-        """The :class:`LabelTable` of per-goal results (the choices' cost shared equally among the goals)."""
-        share = [cost / max(len(goals), 1) for cost in choice_cost]
+        """The :class:`LabelTable` of per-goal results; ``choice_cost`` (from :meth:`timed_choices`) adds each goal's
+        reading calls to its own, and the choices' seconds shared equally among the goals."""
+        reading = list(choice_cost[0]) or [0] * len(results)
+        share = choice_cost[1] / max(len(goals), 1)
         indptr = np.cumsum([0] + [len(r.rows) for r in results])
         indices = np.concatenate([r.rows for r in results]) if results else np.zeros(0, np.int64)
         labels = sp.csr_matrix((np.ones(len(indices), bool), indices, indptr), shape=(len(goals), len(data)))
@@ -314,8 +325,8 @@ class HindsightLabeler:
             fingerprint=data.fingerprint(),
             mode=self.mode,
             llm=self.llm.name,
-            llm_calls=np.round([r.calls + share[0] for r in results]).astype(np.int64),
-            seconds=np.array([r.seconds + share[1] for r in results]),
+            llm_calls=np.array([r.calls + calls for r, calls in zip(results, reading)], np.int64),
+            seconds=np.array([r.seconds + share for r in results]),
             scores=None
             if self.mode == "compiled"
             else np.stack([np.asarray(r.scores) for r in results]).astype(np.float16),
@@ -330,6 +341,24 @@ class HindsightLabeler:
                 "per_goal": [r.info for r in results],
             },
         )
+
+
+def reading_calls(slots: Sequence[Slot | Mapping[str, Any]], choice: Mapping[str, str]) -> int:
+    """The prompts that read a goal into ``choice``: one per slot :func:`~teduo_gym.labeling.abstraction.choose`
+    asks (a slot whose ``ask_if`` the earlier answers do not meet takes its default unasked).
+
+    Example:
+        >>> kind = Slot("kind", "Which?", ("go", "put"))
+        >>> target = Slot("target", "Next to?", ("ball", "box"), ask_if=("kind", ("put",)))
+        >>> [reading_calls([kind, target], choice) for choice in ({"kind": "go", "target": "none"}, {"kind": "put"})]
+        [1, 2]
+    """
+    answers: dict[str, str | None] = {}
+    calls = 0
+    for slot in (s if isinstance(s, Slot) else Slot(**s) for s in slots):
+        calls += slot.ask_if is None or answers.get(slot.ask_if[0]) in slot.ask_if[1]
+        answers[slot.name] = choice.get(slot.name)
+    return calls
 
 
 def goal_schema_for(data: TransitionDataset, modes: Sequence[str], room_only: bool = True) -> GoalSchema | None:

@@ -54,7 +54,10 @@ class LabelTable:
         fingerprint: the :meth:`~teduo_gym.datasets.TransitionDataset.fingerprint` of the labelled data.
         mode: ``"judge"``, ``"compiled"`` or ``"proxy"``.
         llm: the LLM's name.
-        llm_calls: ``(G,)`` prompts sent to the LLM per goal.
+        llm_calls: ``(G,)`` LLM prompts each goal's labels took: those reading it into a choice and, for the judge
+            and proxy, one per judgement; counted whether asked in this run or read back from the answer cache, where
+            an earlier run asked them, so a rerun or a resume after a kill reports the whole run's cost (the prompts
+            a run sends are fewer where the cache holds answers).
         seconds: ``(G,)`` seconds spent per goal.
         scores: ``(G, T)`` float16 probabilities, or ``None``.
         canonical: the canonical goal of each text (for ground truth); defaults to the texts.

@@ -275,6 +275,7 @@ class StagePaths:
                 results=out / f"results-{stage_key(config, *_EPISODE_RESULTS)}.json",
                 goals=out / f"goals-{stage_key(config, *_EPISODE_GOALS)}.json",
             )
+
         def key(*fields: str) -> str:
             return stage_key(config, *(f for f in fields if f not in _ADDED or getattr(config, f) != _DEFAULT[f]))
 

@@ -14,6 +14,7 @@ TINY = {
     "test_layouts": 2,
     "episodes_per_layout": 4,
     "max_steps": 16,
+    "goal_kinds": ["go to"],  # the bot never toggles on GoToLocal (no doors): "open" goals would be refused
     "train_goals": 4,
     "test_goals": 6,  # some of them feasible in the test layouts: a setting with none is refused
     "finetune_steps": 2,
