@@ -190,6 +190,12 @@ class HindsightLabeler:
         self._judged.setdefault(goal, set()).update(texts)
         return np.array(self._judge_cache.get(goal, texts), dtype=np.float64)
 
+    def judgements(self, goal: str) -> int:
+        """The distinct texts judged for ``goal`` (calibration included) since the last call, whether asked now or
+        read from the cache where an earlier run asked them: the LLM calls those judgements took; then forgets them.
+        """
+        return len(self._judged.pop(goal, ()))
+
     def goal_threshold(self, goal: str) -> float:
         """The ``p(yes)`` threshold of a goal: the fixed one, or the calibrated one (cached like any judgement)."""
         if self.threshold is not None:
@@ -256,10 +262,10 @@ class HindsightLabeler:
             self._schema(abstraction, data)  # none: the error before any LLM call
         results = []
         for goal, choice in zip(goals, choices):
-            self._judged.pop(goal, None)
+            self.judgements(goal)
             start = time.perf_counter()
             hit, score, info = self._label_goal(abstraction, data, goal, choice)
-            calls = len(self._judged.pop(goal, ()))
+            calls = self.judgements(goal)
             results.append(GoalLabels(np.flatnonzero(hit), score, calls, time.perf_counter() - start, info))
         return results
 

@@ -75,7 +75,8 @@ def sampled_judge_report(
     choices = labeler.choices(abstraction, goals)
     per_goal: list[dict[str, Any]] = []
     for goal, choice in zip(goals, choices):
-        calls, start = labeler.llm.calls, time.perf_counter()
+        labeler.judgements(goal)
+        start = time.perf_counter()
         column = truth.column(goal)
         classes = (np.flatnonzero(column), np.flatnonzero(~column))
         picked = [rng.choice(c, size=min(per_class, len(c)), replace=False) for c in classes]
@@ -91,7 +92,7 @@ def sampled_judge_report(
                 "pred": p > labeler.goal_threshold(goal),
                 "p": p,
                 "w": np.concatenate(weights),
-                "llm_calls": labeler.llm.calls - calls,
+                "llm_calls": labeler.judgements(goal),  # a rerun reads them back from the cache: the same count
                 "seconds": time.perf_counter() - start,
             }
         )
