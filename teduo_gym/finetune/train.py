@@ -5,6 +5,8 @@
   that :meth:`LLMAgent.from_pretrained <teduo_gym.agents.LLMAgent.from_pretrained>` loads, with the environment's
   action words in the environment's order (action ``i`` is word ``i``).
 - :func:`tokenize_example` -- prompt and action tokens, with the loss masked to the action.
+- :func:`collate_actions`, :func:`action_loss` -- left-padded batches whose vocabulary logits are computed only at
+  the action tokens (the prompt's are never needed: about 20% of a step's time on SmolLM2-135M).
 
 One process (CPU or one GPU) is the default. Under ``accelerate launch`` or ``torchrun`` (``python -m
 teduo_gym.finetune``, see ``__main__.py``) each process trains a replica on its share of every batch (DDP) and
@@ -17,11 +19,13 @@ when it acts: ``argmax_a log p(a | prompt)``.
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import time
 import warnings
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,7 +37,16 @@ from teduo_gym.core.records import write_record
 from teduo_gym.datasets.examples import ActionExample, read_examples
 from teduo_gym.envs import knowledge_for
 
-__all__ = ["FinetuneConfig", "action_words", "finetune", "last_checkpoint", "tokenize_example", "whole_run_loss"]
+__all__ = [
+    "FinetuneConfig",
+    "action_loss",
+    "action_words",
+    "collate_actions",
+    "finetune",
+    "last_checkpoint",
+    "tokenize_example",
+    "whole_run_loss",
+]
 
 _RUN_FILE = "teduo_finetune.json"
 #: The key of a step's loss in the trainer state's ``log_history`` (saved with every checkpoint, restored on resume).
@@ -105,6 +118,69 @@ def tokenize_example(tokenizer: Any, prompt: str, action: str, max_length: int) 
     target = full_ids[len(prompt_ids) :]
     prompt_ids = prompt_ids[max(0, len(prompt_ids) + len(target) - max_length) :]
     return {"input_ids": prompt_ids + target, "labels": [-100] * len(prompt_ids) + target}
+
+
+def collate_actions(rows: list[dict[str, list[int]]], pad_id: int, keep_logits: bool = True) -> dict[str, Any]:
+    """Left-pad tokenised examples (:func:`tokenize_example`) into a batch whose action tokens all sit in its last
+    columns, with explicit position ids (so padding changes nothing) and, with ``keep_logits`` (for models whose
+    ``forward`` takes it), ``logits_to_keep``: the model then computes vocabulary logits only where a loss is taken,
+    not at every prompt token (see :func:`action_loss`).
+
+    Example:
+        >>> batch = collate_actions([{"input_ids": [5, 6, 7], "labels": [-100, -100, 7]},
+        ...                          {"input_ids": [8, 9], "labels": [-100, 9]}], pad_id=0)
+        >>> batch["input_ids"].tolist(), batch["position_ids"].tolist(), batch["logits_to_keep"]
+        ([[5, 6, 7], [0, 8, 9]], [[0, 1, 2], [0, 0, 1]], 2)
+    """
+    width = max(len(r["input_ids"]) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(rows), width), -100, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        n = len(row["input_ids"])
+        ids[i, width - n :] = torch.tensor(row["input_ids"])
+        labels[i, width - n :] = torch.tensor(row["labels"])
+        mask[i, width - n :] = 1
+    batch: dict[str, Any] = {
+        "input_ids": ids,
+        "attention_mask": mask,
+        "position_ids": (mask.cumsum(dim=1) - 1).clamp(min=0),
+        "labels": labels,
+    }
+    if keep_logits:
+        batch["logits_to_keep"] = _kept_logits(labels)
+    return batch
+
+
+def _kept_logits(labels: torch.Tensor) -> int:
+    """How many last positions' logits a loss on ``labels`` (left-padded) reads: the position before each action
+    token, and the last (which predicts nothing)."""
+    columns = (labels != -100).any(dim=0).nonzero()
+    return labels.shape[1] - int(columns[0]) + 1 if len(columns) else 1
+
+
+def action_loss(outputs: Any, labels: torch.Tensor, num_items_in_batch: Any = None) -> torch.Tensor:
+    """The cross-entropy of the action tokens of a batch made by :func:`collate_actions`, from its last logits (all
+    a model that took ``logits_to_keep`` returns): the causal LM loss of Hugging Face's models (summed over action
+    tokens, divided by their count, or by ``num_items_in_batch`` when Trainer counts them over accumulated batches
+    and processes).
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> logits = torch.zeros((1, 2, 4))  # keep 2: one action token
+        >>> round(float(action_loss(SimpleNamespace(logits=logits), torch.tensor([[-100, -100, 3]]))), 4)
+        1.3863
+    """
+    keep = _kept_logits(labels)
+    logits = outputs.logits[:, -keep:-1].float()
+    targets = labels[:, labels.shape[1] - keep + 1 :]
+    loss = torch.nn.functional.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100, reduction="sum"
+    )
+    count = num_items_in_batch if num_items_in_batch is not None else (targets != -100).sum()
+    if isinstance(count, torch.Tensor):
+        count = count.to(loss.device)
+    return loss / count
 
 
 def action_words(config: FinetuneConfig) -> tuple[str, ...]:
@@ -216,7 +292,7 @@ def finetune(config: FinetuneConfig) -> Path:
             the action words, or a free-text agent whose template lists ``{actions}``.
     """
     from peft import LoraConfig, get_peft_model
-    from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments, set_seed
+    from transformers import Trainer, TrainingArguments, set_seed
 
     from teduo_gym.llm import load_model
 
@@ -264,7 +340,12 @@ def finetune(config: FinetuneConfig) -> Path:
     # The first process writes the run file, then the others read it (a no-op on one process).
     with args.main_process_first(local=False, desc="checking the checkpoints"):
         _check_resumable(checkpoints / _RUN_FILE, identity)
-    collator = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    collate = partial(
+        collate_actions,
+        pad_id=int(tokenizer.pad_token_id),
+        keep_logits="logits_to_keep" in inspect.signature(base.forward).parameters,
+    )
 
     class StepLossTrainer(Trainer):
         """Keeps each optimiser step's loss (the mean over processes) in its state, so that a checkpoint holds the
@@ -276,7 +357,13 @@ def finetune(config: FinetuneConfig) -> Path:
             self.state.log_history.append({"step": self.state.global_step + 1, _STEP_LOSS: value})
             return loss
 
-    trainer = StepLossTrainer(model=model, args=args, data_collator=collator, train_dataset=rows)
+    trainer = StepLossTrainer(
+        model=model,
+        args=args,
+        data_collator=collate,
+        train_dataset=rows,
+        compute_loss_func=action_loss,
+    )
     last = last_checkpoint(checkpoints)
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=last)

@@ -9,7 +9,7 @@ import pytest
 from teduo_gym.agents import COMPACT_TEMPLATE, LLMAgent
 from teduo_gym.envs.babyai.actions import ACTION_WORDS
 from teduo_gym.finetune import FinetuneConfig, finetune, read_examples, tokenize_example
-from teduo_gym.finetune.train import action_words
+from teduo_gym.finetune.train import action_loss, action_words, collate_actions
 
 from .conftest import GOAL
 
@@ -31,6 +31,32 @@ def test_loss_is_on_the_action_token_only(embedded_backend):
     assert row["labels"][: -len(target)] == [-100] * (len(row["labels"]) - len(target))
     short = tokenize_example(embedded_backend.tokenizer, agent.prompt(GOAL, STATE), "left", max_length=8)
     assert len(short["input_ids"]) == 8 and short["labels"][-1] == target[0]
+
+
+def test_the_action_only_loss_equals_the_models_own_loss_on_a_padded_batch(embedded_backend):
+    # prompts of several lengths, one- and several-token actions: the left-padded batch with logits kept at the
+    # actions only gives the loss and gradients of Hugging Face's causal-LM loss over right-padded rows
+    import torch
+    from transformers import DataCollatorForSeq2Seq
+
+    model, tokenizer = embedded_backend.model, embedded_backend.tokenizer
+    agent = LLMAgent(embedded_backend, ACTION_WORDS)
+    pairs = [(STATE, "left"), ("target: 12 forward, 3 right, behind a closed door", "toggle"), ("x", "click[buy now]")]
+    rows = [tokenize_example(tokenizer, agent.prompt(GOAL, state), action, 512) for state, action in pairs]
+    assert len({len(r["input_ids"]) for r in rows}) == 3 and sum(r["labels"][-2] != -100 for r in rows) == 1
+    weight = model.model.layers[-1].mlp.down_proj.weight
+    reference = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)(rows)
+    with torch.enable_grad():
+        expected = model(**reference).loss
+        (expected_grad,) = torch.autograd.grad(expected, weight)
+        batch = collate_actions(rows, pad_id=int(tokenizer.eos_token_id))
+        labels = batch.pop("labels")
+        outputs = model(**batch)
+        assert outputs.logits.shape[1] == batch["logits_to_keep"] < batch["input_ids"].shape[1]
+        loss = action_loss(outputs, labels)
+        (grad,) = torch.autograd.grad(loss, weight)
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-4)
+    assert torch.allclose(grad, expected_grad, rtol=1e-3, atol=1e-6)
 
 
 def test_lora_training_raises_the_taught_action_and_loads_as_an_agent(data, tmp_path, embedded_backend):
