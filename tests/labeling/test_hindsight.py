@@ -126,11 +126,16 @@ def test_bad_goals_and_mismatched_data_are_clear_errors(babyai_data, embedded_ba
         LabelTable.load(tmp_path / "t.npz")
 
 
-def compiled_report_config(tmp_path, goals: str) -> tuple[LabelConfig, object]:
+def compiled_report_config(
+    tmp_path, goals: str, *, policy: str = "mixture", episodes: int = 3, report: bool = True
+) -> tuple[LabelConfig, object]:
     """A small real BabyAI dataset, a goals file holding ``goals`` and a compiled-mode config that reports on them."""
     from teduo_gym.collection.collect import CollectConfig, collect
 
-    collect(CollectConfig(env="BabyAI-GoToLocal-v0", layouts=2, episodes_per_layout=3, out=tmp_path / "data"), False)
+    data = CollectConfig(
+        env="BabyAI-GoToLocal-v0", policy=policy, layouts=2, episodes_per_layout=episodes, out=tmp_path / "data"
+    )
+    collect(data, False)
     goals_file = tmp_path / "goals.txt"
     goals_file.write_text(goals)
     config = LabelConfig(
@@ -139,29 +144,19 @@ def compiled_report_config(tmp_path, goals: str) -> tuple[LabelConfig, object]:
         modes=("compiled",),
         cache_dir=str(tmp_path / "cache"),
         out_dir=str(tmp_path / "out"),
-        report=True,
+        report=report,
     )
     return config, goals_file
 
 
 def test_goals_that_need_an_action_the_data_never_shows_are_refused_before_any_llm_call(tmp_path):
-    from teduo_gym.collection.collect import CollectConfig, collect
     from teduo_gym.datasets.storage import load_dataset
 
-    collect(
-        CollectConfig(env="BabyAI-GoToLocal-v0", policy="bot", layouts=2, episodes_per_layout=2, out=tmp_path / "data"),
-        False,
-    )  # the bot on GoToLocal: no doors
-    assert 5 not in load_dataset(tmp_path / "data").actions  # never toggles: no doors to open
-    goals = tmp_path / "goals.txt"
-    goals.write_text("go to a key\nopen a door\n")
-    config = LabelConfig(
-        dataset=str(tmp_path / "data"),
-        goals_file=str(goals),
-        modes=("compiled",),
-        cache_dir=str(tmp_path / "cache"),
-        out_dir=str(tmp_path / "out"),
+    # the bot on GoToLocal: no doors
+    config, goals = compiled_report_config(
+        tmp_path, "go to a key\nopen a door\n", policy="bot", episodes=2, report=False
     )
+    assert 5 not in load_dataset(tmp_path / "data").actions  # never toggles: no doors to open
     with pytest.raises(ValueError, match="never shows the action 'toggle', which 1 of the goals need .*'open a door'"):
         label(config)
     assert not (tmp_path / "cache").exists() and not (tmp_path / "out").exists()
