@@ -28,8 +28,9 @@ def test_every_run_config_in_examples_loads():
     from teduo_gym.recipes.teduo import RunConfig
 
     configs = sorted(EXAMPLES.glob("babyai-*.json"))
-    assert [c.name for c in configs] == ["babyai-paper.json", "babyai-quick.json"]
+    assert [c.name for c in configs] == ["babyai-paper.json", "babyai-quick.json", "babyai-synth-cpu.json"]
     for path in configs:
         config = RunConfig.from_file(path)
-        split = make_goal_split(enumerate_goals(config.goal_kinds), config.train_goals, config.test_goals, config.seed)
+        goals = enumerate_goals(config.goal_kinds)
+        split = make_goal_split(goals, config.train_goals, config.test_goals, config.seed, config.balance_kinds)
         assert (len(split.train), len(split.test)) == (config.train_goals, config.test_goals)
