@@ -92,6 +92,16 @@ class Slot:
     span: str = ""
     descriptions: Mapping[str, str] = field(default_factory=dict, hash=False)
 
+    def asked(self, answers: Mapping[str, str | None]) -> bool:
+        """Whether the slot is asked, given the earlier slots' ``answers`` (:attr:`ask_if`); else it takes ``default``.
+
+        Example:
+            >>> target = Slot("target", "Next to?", ("ball", "box"), ask_if=("kind", ("put",)))
+            >>> target.asked({"kind": "put"}), target.asked({"kind": "go"})
+            (True, False)
+        """
+        return self.ask_if is None or answers.get(self.ask_if[0]) in self.ask_if[1]
+
     def read(self, goal: str) -> str:
         """The part of ``goal`` this slot reads (:attr:`span`).
 

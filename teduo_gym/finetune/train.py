@@ -36,6 +36,7 @@ from teduo_gym.core.io import write_json
 from teduo_gym.core.records import write_record
 from teduo_gym.datasets.examples import ActionExample, read_examples
 from teduo_gym.envs import knowledge_for
+from teduo_gym.llm.transformers_backend import pad_left
 
 __all__ = [
     "FinetuneConfig",
@@ -132,21 +133,9 @@ def collate_actions(rows: list[dict[str, list[int]]], pad_id: int, keep_logits: 
         >>> batch["input_ids"].tolist(), batch["position_ids"].tolist(), batch["logits_to_keep"]
         ([[5, 6, 7], [0, 8, 9]], [[0, 1, 2], [0, 0, 1]], 2)
     """
-    width = max(len(r["input_ids"]) for r in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(rows), width), -100, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, row in enumerate(rows):
-        n = len(row["input_ids"])
-        ids[i, width - n :] = torch.tensor(row["input_ids"])
-        labels[i, width - n :] = torch.tensor(row["labels"])
-        mask[i, width - n :] = 1
-    batch: dict[str, Any] = {
-        "input_ids": ids,
-        "attention_mask": mask,
-        "position_ids": (mask.cumsum(dim=1) - 1).clamp(min=0),
-        "labels": labels,
-    }
+    ids, mask, positions = pad_left([r["input_ids"] for r in rows], pad_id)
+    labels = pad_left([r["labels"] for r in rows], -100)[0]
+    batch: dict[str, Any] = {"input_ids": ids, "attention_mask": mask, "position_ids": positions, "labels": labels}
     if keep_logits:
         batch["logits_to_keep"] = _kept_logits(labels)
     return batch

@@ -58,7 +58,7 @@ def choose(
     """
     choices: list[dict[str, str]] = [{} for _ in goals]
     for slot in (s if isinstance(s, Slot) else Slot(**s) for s in slots):
-        asked = [i for i, c in enumerate(choices) if slot.ask_if is None or c.get(slot.ask_if[0]) in slot.ask_if[1]]
+        asked = [i for i, c in enumerate(choices) if slot.asked(c)]
         for i in set(range(len(goals))) - set(asked):
             choices[i][slot.name] = slot.default
         if not asked:

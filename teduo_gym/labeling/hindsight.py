@@ -362,7 +362,7 @@ def reading_calls(slots: Sequence[Slot | Mapping[str, Any]], choice: Mapping[str
     answers: dict[str, str | None] = {}
     calls = 0
     for slot in (s if isinstance(s, Slot) else Slot(**s) for s in slots):
-        calls += slot.ask_if is None or answers.get(slot.ask_if[0]) in slot.ask_if[1]
+        calls += slot.asked(answers)
         answers[slot.name] = choice.get(slot.name)
     return calls
 

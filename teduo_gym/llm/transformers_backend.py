@@ -21,7 +21,7 @@ import torch
 from teduo_gym.llm.base import BrokenModelError, LLMError, ModelNotFoundError, PromptTooLongError, check_scores
 from teduo_gym.llm.embedded import EMBEDDED_MODEL_NAME, embedded_model_dir
 
-__all__ = ["Generation", "PromptLogprobs", "TransformersBackend", "load_model"]
+__all__ = ["Generation", "PromptLogprobs", "TransformersBackend", "load_model", "pad_left"]
 
 # Characters of a prompt's end that decide how a candidate appended to it is tokenised (see _candidate_ids).
 _ENDING_CHARS = 64
@@ -65,10 +65,14 @@ class PromptLogprobs:
     top_logprobs: list[dict[str, float] | None]
 
 
-def _pad_left(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def pad_left(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Left-pad token id lists into ``(input_ids, attention_mask, position_ids)``.
 
     Explicit position ids (``cumsum(mask) - 1``) make each row's result independent of its padding.
+
+    Example:
+        >>> [t.tolist() for t in pad_left([[5, 6, 7], [8, 9]], pad_id=0)]
+        [[[5, 6, 7], [0, 8, 9]], [[1, 1, 1], [0, 1, 1]], [[0, 1, 2], [0, 0, 1]]]
     """
     width = max(len(s) for s in sequences)
     ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
@@ -209,7 +213,7 @@ class TransformersBackend:
             PromptTooLongError: a sequence is longer than the model's context (its logits would be nonsense).
         """
         self._check_context(sequences)
-        ids, mask, positions = _pad_left(sequences, self._pad_id)
+        ids, mask, positions = pad_left(sequences, self._pad_id)
         kwargs: dict[str, Any] = {}
         if keep is not None and self._last_logits_only:
             kwargs["logits_to_keep"] = keep
@@ -333,7 +337,7 @@ class TransformersBackend:
     ) -> list[Generation]:
         n = len(encoded)
         device = self.device
-        ids, mask, positions = (t.to(device) for t in _pad_left(encoded, self._pad_id))
+        ids, mask, positions = (t.to(device) for t in pad_left(encoded, self._pad_id))
         new_ids: list[list[int]] = [[] for _ in range(n)]
         chosen_lp: list[list[float]] = [[] for _ in range(n)]
         top: list[list[dict[str, float]]] = [[] for _ in range(n)]
