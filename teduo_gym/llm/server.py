@@ -11,6 +11,7 @@ Model calls are serialised by a lock (one forward pass at a time uses all cores 
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 import uuid
@@ -21,7 +22,7 @@ from typing import Any
 from teduo_gym.llm.base import PromptTooLongError
 from teduo_gym.llm.transformers_backend import Generation, TransformersBackend
 
-__all__ = ["LLMServer"]
+__all__ = ["LLMServer", "QuietHTTPServer"]
 
 _MAX_BODY_BYTES = 16 * 1024 * 1024
 _MAX_TOP_LOGPROBS = 20
@@ -67,6 +68,30 @@ def _sampling(body: dict[str, Any], default_max_tokens: int) -> dict[str, Any]:
     return {"max_new_tokens": max_tokens, "temperature": temperature, "stop": stop}
 
 
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A threading HTTP server that lets a client hang up without a printed traceback.
+
+    A client that disconnects before its answer is written (a killed process, a timeout) is routine for a model
+    server, not an error. The stdlib prints its traceback from the request's thread; on Python 3.11 printing a
+    traceback parses source with :mod:`ast`, which is not thread-safe there and can fail a parse running in another
+    thread at the same moment ("AST constructor recursion depth mismatch"). Other errors are reported as before.
+
+    Example:
+        >>> from http.server import BaseHTTPRequestHandler
+        >>> server = QuietHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+        >>> server.daemon_threads
+        True
+        >>> server.server_close()
+    """
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Ignore a client's disconnect (:class:`ConnectionError`); report anything else as the stdlib does."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class LLMServer:
     """Serve a :class:`TransformersBackend` over the OpenAI HTTP API.
 
@@ -83,7 +108,7 @@ class LLMServer:
     def __init__(self, backend: TransformersBackend, host: str = "127.0.0.1", port: int = 0) -> None:
         self.backend = backend
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._httpd = QuietHTTPServer((host, port), _handler_for(self))
         self._thread: threading.Thread | None = None
 
     @property

@@ -7,13 +7,14 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from teduo_gym.cli import main
+from teduo_gym.llm.server import QuietHTTPServer
 
 
 @dataclass
@@ -113,7 +114,7 @@ class FakeOpenAI:
                 fake.requests.append((self.path, request))
                 self._reply(*answer(self.path, request))
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = QuietHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 

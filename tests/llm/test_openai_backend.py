@@ -4,7 +4,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import numpy as np
 import pytest
@@ -17,6 +17,7 @@ from teduo_gym.llm import (
     OpenAIBackend,
     TransformersBackend,
 )
+from teduo_gym.llm.server import QuietHTTPServer
 from tests.llm.conftest import ACTIONS, PROMPTS
 
 
@@ -76,7 +77,7 @@ def _serve(body: bytes, status: int = 200) -> Iterator[str]:
 
         do_GET = do_POST = _answer
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd = QuietHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import http.client
 import json
+import threading
 import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
 from teduo_gym.llm import LLMServer, TransformersBackend
+from teduo_gym.llm.server import QuietHTTPServer
 from tests.llm.conftest import PROMPTS
 
 
@@ -92,3 +96,21 @@ def test_chat_completion_logprobs_format(server: LLMServer) -> None:
     content = choice["logprobs"]["content"]
     assert 1 <= len(content) <= 2
     assert all(len(c["top_logprobs"]) == 3 and isinstance(c["logprob"], float) for c in content)
+
+
+@pytest.mark.parametrize(("error", "printed"), [(BrokenPipeError, False), (RuntimeError, True)])
+def test_a_client_hanging_up_prints_no_traceback(capfd: pytest.CaptureFixture[str], error: type, printed: bool) -> None:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            raise error("the client went away" if error is BrokenPipeError else "a bug")
+
+    httpd = QuietHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises((urllib.error.URLError, ConnectionError, http.client.HTTPException)):
+            urllib.request.urlopen(f"http://127.0.0.1:{httpd.server_address[1]}/", timeout=10)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert ("Traceback" in capfd.readouterr().err) is printed
