@@ -15,7 +15,7 @@ import numpy as np
 from teduo_gym.llm.embedding import TextEmbedder
 from teduo_gym.relabel.trajectory import achievement_phrase
 
-__all__ = ["CRAFTAX_CLASSIC_ACHIEVEMENTS", "AchievementMatcher", "normalize"]
+__all__ = ["CRAFTAX_CLASSIC_ACHIEVEMENTS", "AchievementMatcher", "content_words", "normalize"]
 
 #: Craftax-Classic's achievements in column order of ``state.achievements``.
 CRAFTAX_CLASSIC_ACHIEVEMENTS: tuple[str, ...] = (
@@ -63,6 +63,8 @@ _SYNONYMS: dict[str, frozenset[str]] = {
 _CLAUSES = re.compile(r"\s*(?:,|;|\band\b|\bthen\b|\bafter\b|\bbefore\b)\s*")
 _WORDS = re.compile(r"[a-z]+")
 _ARTICLES = frozenset("a an the some".split())
+# Words that name nothing: what an instruction and a state text may share without being about the same thing.
+_FUNCTION_WORDS = _ARTICLES | frozenset("to at on in into onto of off with next near by from for up down".split())
 
 
 def normalize(text: str) -> str:
@@ -77,6 +79,16 @@ def normalize(text: str) -> str:
 
 def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def content_words(text: str) -> frozenset[str]:
+    """The words of a text that name something: lower-case, plurals stemmed, no articles, prepositions or numbers.
+
+    Example:
+        >>> sorted(content_words("Walk to the trees near 2 cows"))
+        ['cow', 'tree', 'walk']
+    """
+    return frozenset(_stem(w) for w in _WORDS.findall(text.lower()) if w not in _FUNCTION_WORDS)
 
 
 class AchievementMatcher:

@@ -57,8 +57,12 @@ class RelabelStats:
         proposed: list items in the answers (instructions parsed plus those dropped as off-format).
         off_format: answers' lines dropped by the parser (includes empty answers).
         duplicate: instructions dropped as duplicates.
+        restating: instructions dropped as restating the state (:func:`~teduo_gym.relabel.filters.restates_state`).
+        no_change: instructions dropped as naming nothing that changed.
         unsupported: instructions the trajectory does not support.
         kept: relabelled (trajectory, instruction) pairs.
+        checked: kept pairs whose instruction has a ground-truth checker (it names achievements).
+        agreed: checked pairs where the embedding reward and the ground truth agree (both fire or neither).
         reasons: how often each drop reason occurred.
     """
 
@@ -66,8 +70,12 @@ class RelabelStats:
     proposed: int = 0
     off_format: int = 0
     duplicate: int = 0
+    restating: int = 0
+    no_change: int = 0
     unsupported: int = 0
     kept: int = 0
+    checked: int = 0
+    agreed: int = 0
     reasons: Counter = field(default_factory=Counter)
 
 
@@ -100,6 +108,8 @@ class RelabelConfig:
     duplicate_threshold: float = 0.9
     #: cosine similarity for the reward, and for supporting an open-ended instruction.
     reward_threshold: float = 0.5
+    #: an instruction restates the state when this fraction of its content words are one state line's.
+    restate_overlap: float = 0.8
     #: an instruction clause matches an achievement by embedding at this similarity.
     match_threshold: float = 0.75
 
@@ -118,7 +128,11 @@ class RelabelConfig:
         )
         matcher = AchievementMatcher(self.achievements, embedder, self.match_threshold)
         filter_ = InstructionFilter(
-            embedder, matcher, duplicate_threshold=self.duplicate_threshold, support_threshold=self.reward_threshold
+            embedder,
+            matcher,
+            duplicate_threshold=self.duplicate_threshold,
+            support_threshold=self.reward_threshold,
+            restate_overlap=self.restate_overlap,
         )
         return Relabeler(
             proposer, filter_, reward_threshold=self.reward_threshold, max_trajectories=self.max_trajectories
@@ -129,8 +143,9 @@ class Relabeler:
     """Relabel a batch of trajectories with the open-ended instructions they accomplished (Zhang et al., 2025).
 
     The LLM reads the trajectories failed-first (at most ``max_trajectories``), proposes instructions, the filter
-    drops duplicates and unsupported ones, and each kept instruction gets the embedding reward on every step of
-    its trajectory (on what changed at the step), plus the ground truth when it names achievements.
+    drops duplicates, restatements of the state, instructions naming no change and unsupported ones, and each kept
+    instruction gets the embedding reward on every step of its trajectory (on what changed at the step), plus the
+    ground truth when it names achievements (counted in :attr:`RelabelStats.checked` and ``agreed``).
 
     Example:
         >>> from teduo_gym.relabel.synthetic import synthetic_trajectory
@@ -153,8 +168,11 @@ class Relabeler:
         self.reward_threshold = reward_threshold
         self.max_trajectories = max_trajectories
 
-    def relabel(self, trajectories: Sequence[Trajectory]) -> tuple[list[RelabelledTrajectory], RelabelStats]:
-        """Relabel a batch; returns the relabelled trajectories (in the order read) and the counts.
+    def relabel(
+        self, trajectories: Sequence[Trajectory], known: Sequence[str] = ()
+    ) -> tuple[list[RelabelledTrajectory], RelabelStats]:
+        """Relabel a batch; returns the relabelled trajectories (in the order read) and the counts. A proposal
+        nearly the same as one of ``known`` (the buffer's instructions) takes its text.
 
         Raises:
             InstructionFormatError: no LLM answer in the batch held an instruction.
@@ -168,9 +186,11 @@ class Relabeler:
             off = [reason for _, reason in proposal.dropped]
             stats.off_format += len(off)
             stats.proposed += len(proposal.instructions) + sum(r != "empty answer" for r in off)
-            verdict = self.filter.filter(trajectory, proposal.instructions)
+            verdict = self.filter.filter(trajectory, proposal.instructions, known)
             dropped = [reason for _, reason in verdict.dropped]
             stats.duplicate += sum(r == "duplicate" for r in dropped)
+            stats.restating += sum(r == "restates the state" for r in dropped)
+            stats.no_change += sum(r == "names no change" for r in dropped)
             stats.unsupported += sum(r.startswith("unsupported") for r in dropped)
             stats.reasons.update(off + [r.split(" (")[0] for r in dropped])
             if not verdict.kept:
@@ -179,6 +199,9 @@ class Relabeler:
             rewards = reward(trajectory.change_texts).astype(np.float32)
             for column, (text, achievements) in enumerate(verdict.kept):
                 truth = achievement_rewards(trajectory, achievements)
+                if truth is not None:
+                    stats.checked += 1
+                    stats.agreed += bool(rewards[:, column].any()) == bool(truth.any())
                 out.append(RelabelledTrajectory(proposal.index, text, rewards[:, column], achievements, truth))
         stats.kept = len(out)
         return out, stats

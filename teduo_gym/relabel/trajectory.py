@@ -128,6 +128,11 @@ class Trajectory:
         steps, ks = np.nonzero(self.gained_matrix)
         return [(int(t), self.achievement_names[k]) for t, k in zip(steps, ks)]
 
+    @property
+    def flag_keys(self) -> tuple[str, ...]:
+        """State-text keys the achievement flags already say: ``("achievements",)`` when there are flags."""
+        return ("achievements",) if self.achievements is not None else ()
+
     @cached_property
     def changes(self) -> list[list[str]]:
         """What changed at each step, as short texts (``"inventory: wood 1 -> wood 2"``, ``"achieved ..."``); see
@@ -138,7 +143,7 @@ class Trajectory:
         say it).
         """
         parsed = [split_state(s) for s in self.states]
-        skip = self.ignore_keys + (("achievements",) if self.achievements is not None else ())
+        skip = self.ignore_keys + self.flag_keys
         gained: list[list[str]] = [[] for _ in self.states]
         for t, name in self.gained:
             gained[t].append(name)

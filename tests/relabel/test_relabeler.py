@@ -21,14 +21,17 @@ from tests.relabel.conftest import ScriptedLLM
 def test_counts(embedder, wood_table):
     answer = (
         "Here you go:\n- collect wood\n- Collect the wood\n- eat a cow\n- place a table\n"
-        "- sail across the ocean on a boat\n- 42"
+        "- sail across the ocean on a boat\n- 42\n- drink water\n- facing a tree"
     )
     matcher = AchievementMatcher(CRAFTAX_CLASSIC_ACHIEVEMENTS, embedder)
-    relabeler = Relabeler(InstructionProposer(ScriptedLLM([answer])), InstructionFilter(embedder, matcher))
+    proposer = InstructionProposer(ScriptedLLM([answer]), max_instructions=8)
+    relabeler = Relabeler(proposer, InstructionFilter(embedder, matcher))
     relabelled, stats = relabeler.relabel([wood_table])
-    assert (stats.trajectories, stats.proposed, stats.off_format) == (1, 7, 2)
-    assert (stats.duplicate, stats.unsupported, stats.kept) == (1, 2, 2)
-    assert stats.reasons["duplicate"] == 1 and stats.reasons["unsupported: eat_cow not achieved"] == 1
+    assert (stats.trajectories, stats.proposed, stats.off_format) == (1, 9, 2)
+    assert (stats.duplicate, stats.restating, stats.no_change, stats.unsupported) == (1, 1, 2, 1)
+    assert stats.kept == 2 and stats.reasons["unsupported: collect_drink not achieved"] == 1
+    # Both kept instructions name achievements, so the checker judges them; the embedding reward fires on both.
+    assert (stats.checked, stats.agreed) == (2, 2)
     by_text = {r.instruction: r for r in relabelled}
     assert set(by_text) == {"collect wood", "place a table"}
     wood = by_text["collect wood"]

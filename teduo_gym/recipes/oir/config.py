@@ -2,8 +2,10 @@
 
 - :class:`OIRConfig` -- a frozen dataclass: batch, PQN hyper-parameters, relabelling, checkpoints, arms.
 - :class:`EvaluationConfig` -- how agents are evaluated on instructions (:mod:`teduo_gym.recipes.oir.evaluate`).
-- :data:`ARMS` -- the two agents compared: ``"relabel"`` (open-ended instruction relabelling) and ``"fixed"``
-  (the 22 achievement instructions only), trained for the same number of environment steps.
+- :data:`ARMS` -- the agents compared, trained for the same number of environment steps: ``"fixed"`` (the 22
+  achievement instructions only), ``"ground_truth"`` (hindsight with the achievements each segment gained, by the
+  checker, no LLM: HER's upper bound), ``"relabel"`` (LLM open-ended relabelling) and ``"relabel_ground_truth"``
+  (both).
 - :data:`ENV_ID` -- the environment, reached through its knowledge (:func:`teduo_gym.envs.knowledge_for`).
 """
 
@@ -19,13 +21,16 @@ from teduo_gym.core.config import read_config
 from teduo_gym.llm.config import LLMConfig
 from teduo_gym.relabel import RelabelConfig
 
-__all__ = ["ARMS", "ENV_ID", "EvaluationConfig", "OIRConfig"]
+__all__ = ["ARMS", "ENV_ID", "GROUND_TRUTH_ARMS", "LLM_ARMS", "EvaluationConfig", "OIRConfig"]
 
 #: The environment OIR trains and evaluates on (its knowledge needs the craftax extra).
 ENV_ID = "Craftax-Classic-Symbolic-v1"
 
-#: The agents a run can train: with relabelling, and with fixed achievement instructions only.
-ARMS: tuple[str, ...] = ("relabel", "fixed")
+#: The agents a run can train: fixed achievement instructions only, ground-truth hindsight, LLM relabelling, both.
+ARMS: tuple[str, ...] = ("fixed", "ground_truth", "relabel", "relabel_ground_truth")
+#: The arms whose segments an LLM relabels, and those relabelled with the achievements they gained.
+LLM_ARMS: tuple[str, ...] = ("relabel", "relabel_ground_truth")
+GROUND_TRUTH_ARMS: tuple[str, ...] = ("ground_truth", "relabel_ground_truth")
 
 # Settings that may change between a run and its resumption (raising the budget extends a run).
 _RESUMABLE = ("out", "arms", "total_env_steps", "log_every", "evaluation")
@@ -71,23 +76,31 @@ class EvaluationConfig:
 class OIRConfig:
     """An instruction-conditioned PQN agent on Craftax-Classic, with or without instruction relabelling.
 
-    One *update* is a rollout of ``rollout_steps`` steps of the ``num_envs`` worlds followed by
-    ``epochs`` x ``minibatches`` Q(lambda) gradient steps on it (Gallici et al. 2024, PQN).
+    One *update* is a rollout of ``rollout_steps`` steps of the ``num_envs`` worlds, beside ``replay_columns``
+    relabelled segments from the replay (the arms that relabel), followed by ``epochs`` x ``minibatches``
+    Q(lambda) gradient steps on them (Gallici et al. 2024, PQN).
 
     Example:
-        >>> config = OIRConfig(num_envs=4, rollout_steps=8, total_env_steps=64)
+        >>> config = OIRConfig(num_envs=4, rollout_steps=8, total_env_steps=64, replay_ratio=0.5)
         >>> config.steps_per_update, config.num_updates
         (32, 2)
-        >>> config.arm("fixed").relabel
-        False
+        >>> run = config.run("relabel", seed=3)
+        >>> run.out.as_posix(), run.seed, run.llm_relabel, run.ground_truth_relabel, run.replay_columns
+        ('runs/oir/relabel/seed-3', 3, True, False, 2)
+        >>> config.run("fixed", seed=0).replay_columns
+        0
+        >>> OIRConfig(arms=("fixed", "hindsight"))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: arms must be a non-empty subset of ['fixed', 'ground_truth', ...], got ['fixed', 'hindsight']
     """
 
-    #: output directory (one sub-directory per arm).
+    #: output directory (``out/<arm>/seed-<seed>`` per run).
     out: Path = Path("runs/oir")
-    #: agents to train, each into ``out/<arm>``: "relabel" and/or "fixed".
+    #: agents to train: "fixed", "ground_truth", "relabel" and/or "relabel_ground_truth" (see :data:`ARMS`).
     arms: tuple[str, ...] = ARMS
-    #: seed of the worlds, the exploration and the instruction sampler.
-    seed: int = 0
+    #: seeds of the worlds, the exploration and the instruction sampler: each arm is trained once per seed.
+    seeds: tuple[int, ...] = (0,)
     #: worlds stepped together.
     num_envs: int = 16
     #: Craftax episode cap (steps).
@@ -124,8 +137,13 @@ class OIRConfig:
     max_grad_norm: float = 10.0
     #: how instructions are drawn from the buffer: "learning_progress" or "low_success".
     priority: str = "learning_progress"
-    #: relabel the latest rollout every this many updates ("relabel" arm).
+    #: LLM-relabel the latest rollout every this many updates (ground-truth hindsight relabels every rollout).
     relabel_every: int = 10
+    #: relabelled segments replayed per online world in each update (the arms other than "fixed"): the update's
+    #: batch holds ``round(replay_ratio x num_envs)`` columns from the replay beside the ``num_envs`` online ones.
+    replay_ratio: float = 0.25
+    #: relabelled segments (columns of ``rollout_steps`` steps) the replay keeps, the newest.
+    replay_capacity: int = 512
     #: trajectories the LLM reads per relabelling, failed first.
     relabel_trajectories: int = 4
     #: a trajectory's state is described every this many steps (and whenever an achievement is unlocked).
@@ -155,6 +173,10 @@ class OIRConfig:
         unknown = sorted(set(self.arms) - set(ARMS))
         if unknown or not self.arms:
             raise ValueError(f"arms must be a non-empty subset of {list(ARMS)}, got {list(self.arms)}")
+        if not self.seeds or len(set(self.seeds)) != len(self.seeds):
+            raise ValueError(f"seeds must be a non-empty list of distinct seeds, got {list(self.seeds)}")
+        if self.replay_ratio < 0:
+            raise ValueError(f"replay_ratio must be >= 0, got {self.replay_ratio}")
         for name in (
             "num_envs",
             "rollout_steps",
@@ -163,16 +185,18 @@ class OIRConfig:
             "log_every",
             "width",
             "curve_episodes",
+            "replay_capacity",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.eval_every < 0:
             raise ValueError(f"eval_every must be >= 0 (0: never), got {self.eval_every}")
-        if self.num_envs * self.rollout_steps % self.minibatches:
-            raise ValueError(
-                f"minibatches ({self.minibatches}) must divide num_envs x rollout_steps "
-                f"({self.num_envs} x {self.rollout_steps})"
-            )
+        for n in {self.num_envs, self.num_envs + self.replay_columns}:
+            if n * self.rollout_steps % self.minibatches:
+                raise ValueError(
+                    f"minibatches ({self.minibatches}) must divide the update's columns x rollout_steps "
+                    f"({n} x {self.rollout_steps}; columns: num_envs, plus replay_ratio x num_envs when relabelling)"
+                )
         if self.num_updates < 1:
             raise ValueError(
                 f"total_env_steps ({self.total_env_steps}) is less than one update "
@@ -190,15 +214,37 @@ class OIRConfig:
         return self.total_env_steps // self.steps_per_update
 
     @property
-    def relabel(self) -> bool:
-        """Whether this config relabels (it is the "relabel" arm's, see :meth:`arm`)."""
-        return self.arms == ("relabel",)
+    def seed(self) -> int:
+        """The seed of a single run (see :meth:`run`)."""
+        if len(self.seeds) != 1:
+            raise ValueError(f"a run has one seed; use config.run(arm, seed), got seeds {list(self.seeds)}")
+        return self.seeds[0]
 
-    def arm(self, name: str) -> OIRConfig:
-        """This config for one arm, writing to ``out/<name>``."""
-        if name not in ARMS:
-            raise ValueError(f"arm must be one of {list(ARMS)}, got {name!r}")
-        return dataclasses.replace(self, arms=(name,), out=Path(self.out) / name)
+    @property
+    def llm_relabel(self) -> bool:
+        """Whether an LLM relabels this run's segments (one arm of :data:`LLM_ARMS`, see :meth:`run`)."""
+        return self.arms[0] in LLM_ARMS and len(self.arms) == 1
+
+    @property
+    def ground_truth_relabel(self) -> bool:
+        """Whether this run relabels segments with the achievements they gained (:data:`GROUND_TRUTH_ARMS`)."""
+        return self.arms[0] in GROUND_TRUTH_ARMS and len(self.arms) == 1
+
+    @property
+    def relabels(self) -> bool:
+        """Whether an arm of this config relabels (every arm but "fixed")."""
+        return any(arm != "fixed" for arm in self.arms)
+
+    @property
+    def replay_columns(self) -> int:
+        """Relabelled segments replayed in each update of an arm that relabels (0 for the "fixed" arm)."""
+        return round(self.replay_ratio * self.num_envs) if self.relabels else 0
+
+    def run(self, arm: str, seed: int) -> OIRConfig:
+        """This config for one arm and one seed, writing to ``out/<arm>/seed-<seed>``."""
+        if arm not in ARMS:
+            raise ValueError(f"arm must be one of {list(ARMS)}, got {arm!r}")
+        return dataclasses.replace(self, arms=(arm,), seeds=(seed,), out=Path(self.out) / arm / f"seed-{seed}")
 
     def relabel_config(self) -> RelabelConfig:
         """The relabeller's settings."""
@@ -232,5 +278,6 @@ class OIRConfig:
             "evaluation": lambda v: EvaluationConfig(**v),
             "out": Path,
             "arms": tuple,
+            "seeds": tuple,
         }
         return read_config(cls, path, converters)

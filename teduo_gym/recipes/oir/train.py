@@ -1,9 +1,10 @@
 """Online training of the instruction-conditioned PQN agent on Craftax-Classic, with or without relabelling.
 
-- :class:`OIRTrainer` -- one arm: acts on instructions drawn from the instruction buffer, learns with PQN, relabels
-  (the "relabel" arm), logs a learning curve, checkpoints and resumes.
-- :func:`run_oir` -- every arm of an :class:`~teduo_gym.recipes.oir.config.OIRConfig`, for the same number of env steps,
-  then the evaluation of each arm and of a random agent, and ``out/report.md``.
+- :class:`OIRTrainer` -- one arm and seed: acts on instructions drawn from the instruction buffer, learns with PQN
+  on its rollouts and on relabelled segments replayed beside them, relabels (the arms other than "fixed"), logs a
+  learning curve, checkpoints and resumes.
+- :func:`run_oir` -- every arm and seed of an :class:`~teduo_gym.recipes.oir.config.OIRConfig`, for the same number
+  of env steps, then the evaluation of each run and of a random agent, and ``out/report.md``.
 - :func:`evaluate_random` -- the random agent's ``evaluation.json``.
 - :func:`check_memory` -- raises Craftax's ``BatchMemoryError`` (a ``MemoryError``) for a batch that cannot fit.
 
@@ -13,11 +14,20 @@ the last of them is unlocked; the 22 fixed instructions name one each); an open-
 ("walk to the water") names none and gets OIR's embedding reward online: 1 at the first step whose changes (the
 world's text before and after the step, :func:`~teduo_gym.relabel.state_changes`, :data:`IGNORED_KEYS` aside) are
 similar enough to it.
-Every ``relabel_every`` updates the
-"relabel" arm describes the rollout's states sparsely (every ``describe_every`` steps and at each unlocked
-achievement), gives the instruction episodes to the :class:`~teduo_gym.relabel.Relabeler` (failed ones first),
-adds the kept instructions to the buffer and makes one more PQN update on the same rollout, each relabelled
-episode's steps carrying its new instruction and the embedding-similarity reward up to where it first fires.
+An arm that relabels turns a rollout's instruction episodes (segments) into relabelled segments, each a column of
+the rollout's steps carrying its new instruction, reward 1 where it is achieved and a mask over the segment up to
+there, kept in a :class:`~teduo_gym.recipes.oir.replay.SegmentReplay`:
+
+- LLM relabelling ("relabel", "relabel_ground_truth"), every ``relabel_every`` updates: the rollout's states are
+  described sparsely (every ``describe_every`` steps and at each unlocked achievement), the
+  :class:`~teduo_gym.relabel.Relabeler` reads the segments (failed ones first), the kept instructions join the
+  buffer and a segment's reward is where the embedding-similarity reward first fires;
+- ground-truth hindsight ("ground_truth", "relabel_ground_truth"), every update (it costs no LLM): each achievement
+  a segment unlocked relabels it with that achievement's instruction, rewarded at the step it was unlocked (HER
+  with the checker).
+
+Every update of those arms trains on ``replay_columns`` segments from the replay beside the online rollout; the
+relabelled steps consumed are counted (``replayed_steps`` in ``curve.csv`` and the summary).
 """
 
 from __future__ import annotations
@@ -57,6 +67,7 @@ from teduo_gym.recipes.oir.evaluate import (
 )
 from teduo_gym.recipes.oir.policy import epsilon_greedy
 from teduo_gym.recipes.oir.pqn import PQNLearner, Rollout
+from teduo_gym.recipes.oir.replay import SegmentReplay, concat_columns
 from teduo_gym.recipes.oir.report import RANDOM_AGENT, write_report
 from teduo_gym.relabel import (
     AchievementMatcher,
@@ -75,8 +86,9 @@ IGNORED_KEYS = ("nearby", "achievements")
 
 
 def check_memory(config: OIRConfig) -> None:
-    """Raise Craftax's ``BatchMemoryError`` (a ``MemoryError``) when the worlds and, for each, its share of the two
-    rollouts (acting, hindsight: observations and instruction embeddings) would not fit.
+    """Raise Craftax's ``BatchMemoryError`` (a ``MemoryError``) when the worlds and, for each, its share of the
+    rollouts (acting, relabelled, replayed: observations and instruction embeddings) and of the replay would not
+    fit.
 
     Example:
         >>> config = OIRConfig(num_envs=4096, rollout_steps=512, total_env_steps=2**21, max_memory_bytes=2**30)
@@ -86,7 +98,9 @@ def check_memory(config: OIRConfig) -> None:
         teduo_gym.envs.craftax.vector.BatchMemoryError: a batch of 4096 Craftax worlds (... OIR's rollouts ...
     """
     dim = shared_embedder(config.embedding_model).dim
-    per_world = 2 * (config.rollout_steps + 1) * (CRAFTAX.observation_size + dim) * 4
+    column = (config.rollout_steps + 1) * (CRAFTAX.observation_size + dim) * 4
+    replay = config.replay_capacity if config.relabels else 0
+    per_world = 2 * column + (replay + 2 * config.replay_columns) * column // config.num_envs
     _env_config(config).check_memory(extra_bytes_per_world=per_world, extra="OIR's rollouts")
 
 
@@ -107,6 +121,10 @@ class _Segment:
     env: int
     instruction: str
     start: int
+    #: the world's achievements when the segment started (not gained by it).
+    before: np.ndarray = field(default_factory=lambda: np.zeros(len(ACHIEVEMENTS), bool))
+    #: (step, achievement index) of each achievement the segment unlocked.
+    unlocked: list[tuple[int, int]] = field(default_factory=list)
     steps: list[int] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     achievements: list[np.ndarray] = field(default_factory=list)
@@ -114,10 +132,12 @@ class _Segment:
     episode_return: float = 0.0
 
     def trajectory(self) -> Trajectory:
+        # Achievements the world held before the segment are not the segment's to relabel.
+        held = np.asarray(self.achievements, bool).reshape(len(self.texts), len(ACHIEVEMENTS))
         return Trajectory(
             self.instruction,
             self.texts,
-            np.asarray(self.achievements, bool).reshape(len(self.texts), len(ACHIEVEMENTS)),
+            held & ~self.before,
             ACHIEVEMENTS,
             self.success,
             self.episode_return,
@@ -126,11 +146,13 @@ class _Segment:
 
 
 class OIRTrainer:
-    """One arm of an OIR run (``config.arms`` holds one name; see :meth:`OIRConfig.arm`).
+    """One arm and seed of an OIR run (``config.arms`` and ``config.seeds`` hold one each; see
+    :meth:`OIRConfig.run`).
 
     Writes ``curve.csv`` (one row every ``log_every`` updates and at each ``eval_every`` evaluation),
-    ``checkpoints/update-N/`` (every ``checkpoint_every`` updates and at the end), ``summary.json``-ready results
-    from :meth:`train` and ``evaluation.json`` from :meth:`evaluate`. A trainer
+    ``checkpoints/update-N/`` (every ``checkpoint_every`` updates and at the end), ``summary.json`` (what
+    :meth:`train` returns: counters, buffer, relabelling counts with the relabelled steps replayed) and
+    ``evaluation.json`` from :meth:`evaluate`. A trainer
     made on a directory holding a checkpoint resumes from it (with the same settings, else
     :class:`~teduo_gym.recipes.oir.checkpoint.CheckpointMismatchError`).
 
@@ -139,15 +161,20 @@ class OIRTrainer:
     """
 
     def __init__(self, config: OIRConfig, relabeler: Relabeler | None = None):
-        if len(config.arms) != 1:
-            raise ValueError(f"OIRTrainer trains one arm; use config.arm(name), got arms {list(config.arms)}")
+        if len(config.arms) != 1 or len(config.seeds) != 1:
+            raise ValueError(
+                f"OIRTrainer trains one arm and seed; use config.run(arm, seed), got arms {list(config.arms)} "
+                f"and seeds {list(config.seeds)}"
+            )
         check_memory(config)
         self.config = config
         self.out = Path(config.out)
         self.embedder = shared_embedder(config.embedding_model)
         self.matcher = AchievementMatcher(ACHIEVEMENTS, self.embedder)
         self.relabeler = (
-            relabeler if relabeler is not None or not config.relabel else config.relabel_config().create(self.embedder)
+            relabeler
+            if relabeler is not None or not config.llm_relabel
+            else config.relabel_config().create(self.embedder)
         )
         self.learner = PQNLearner(
             NUM_ACTIONS,
@@ -187,7 +214,13 @@ class OIRTrainer:
         self._assign(np.arange(n))
         self.update = self.env_steps = self.instruction_episodes = self.world_episodes = 0
         self.window: dict[str, list[int]] = {}
-        self.relabel_totals = {"proposed": 0, "kept": 0, "hindsight_steps": 0}
+        self.replay = SegmentReplay(
+            config.replay_capacity, config.rollout_steps, CRAFTAX.observation_size, self.embedder.dim, config.seed
+        )
+        totals = "proposed kept restating no_change duplicate unsupported checked agreed"
+        self.relabel_totals = dict.fromkeys(
+            [*totals.split(), "llm_segments", "ground_truth_segments", "hindsight_steps", "replayed_steps"], 0
+        )
 
     # -- instructions -------------------------------------------------------------------------------------------
 
@@ -257,13 +290,18 @@ class OIRTrainer:
         self._trim_curve()
         with tqdm(total=c.num_updates, initial=self.update, desc=f"oir {self.out.name}", unit="update") as bar:
             while self.update < stop:
-                describe = self.relabeler is not None and (self.update + 1) % c.relabel_every == 0
-                rollout, segments = self._rollout(describe)
+                llm = c.llm_relabel and (self.update + 1) % c.relabel_every == 0
+                rollout, segments = self._rollout(describe=llm)
+                batch = rollout
+                if c.replay_columns:
+                    replayed = self.replay.sample(c.replay_columns)
+                    self.relabel_totals["replayed_steps"] += int(replayed.mask.sum())
+                    batch = concat_columns(rollout, replayed)
                 self.key, key = jax.random.split(self.key)
-                self.params, self.opt_state, loss = self.learner.update(self.params, self.opt_state, rollout, key)
+                self.params, self.opt_state, loss = self.learner.update(self.params, self.opt_state, batch, key)
                 row: dict[str, Any] = {"loss": float(loss)}
-                if describe:
-                    row.update(self._relabel(rollout, segments))
+                if llm or c.ground_truth_relabel:
+                    row.update(self._relabel(rollout, segments, llm))
                 self.update += 1
                 self.env_steps += c.steps_per_update
                 evaluate = c.eval_every and (self.update % c.eval_every == 0 or self.update == c.num_updates)
@@ -278,10 +316,13 @@ class OIRTrainer:
                 bar.update(1)
                 bar.set_postfix(steps=self.env_steps, eps=f"{self.epsilon():.2f}", loss=f"{float(loss):.3f}")
         seconds = time.perf_counter() - started
-        return self.summary() | {
+        summary = self.summary() | {
             "seconds": seconds,
             "steps_per_s": (self.update - start_update) * c.steps_per_update / max(seconds, 1e-9),
         }
+        if self.update > start_update or not (self.out / "summary.json").is_file():  # a finished run's rerun keeps it
+            write_json(self.out / "summary.json", summary, indent=1)
+        return summary
 
     # -- evaluation ---------------------------------------------------------------------------------------------
 
@@ -325,7 +366,7 @@ class OIRTrainer:
         actions = np.zeros((t_len, n), np.int32)
         rewards = np.zeros((t_len, n), np.float32)
         dones = np.zeros((t_len, n), np.float32)
-        open_segments = [_Segment(i, self.instructions[i], 0) for i in range(n)]
+        open_segments = [_Segment(i, self.instructions[i], 0, self.world_achievements[i].copy()) for i in range(n)]
         segments: list[_Segment] = []
         epsilon = self.epsilon()
         for t in range(t_len):
@@ -344,6 +385,8 @@ class OIRTrainer:
             self.done_before |= reached
             rewards[t], dones[t] = success, success | world_done
             self.returns += rewards[t]
+            for env in np.flatnonzero(unlocked.any(1) & ~world_done).tolist():
+                open_segments[env].unlocked += [(t, int(k)) for k in np.flatnonzero(unlocked[env])]
             if describe:
                 for env, seg in enumerate(open_segments):
                     if not world_done[env] and ((t - seg.start) % c.describe_every == 0 or unlocked[env].any()):
@@ -366,6 +409,7 @@ class OIRTrainer:
             self._assign(ended)
             for env in ended.tolist():
                 open_segments[env].instruction = self.instructions[env]
+                open_segments[env].before = self.world_achievements[env].copy()
         obs[t_len], emb[t_len] = self.obs, self._embeddings(self.instructions)
         for seg in open_segments:
             seg.episode_return = float(self.returns[seg.env])
@@ -373,46 +417,71 @@ class OIRTrainer:
         rollout = Rollout(obs, emb, actions, rewards, dones, np.ones((t_len, n), np.float32))
         return rollout, segments
 
-    def _relabel(self, rollout: Rollout, segments: list[_Segment]) -> dict[str, Any]:
-        """Relabel the rollout's instruction episodes and train on them in hindsight."""
+    def _relabel(self, rollout: Rollout, segments: list[_Segment], llm: bool) -> dict[str, Any]:
+        """Relabel the rollout's segments into the replay: by the LLM when ``llm``, by the achievements they
+        unlocked in the ground-truth arms; returns the curve row's relabelling entries."""
+        ends: list[tuple[_Segment, str, int]] = []  # (segment, new instruction, step where it is achieved)
+        row: dict[str, Any] = {}
+        if llm:
+            ends += self._llm_relabel(segments, row)
+        if self.config.ground_truth_relabel:
+            truth = [
+                (seg, ACHIEVEMENT_GOALS[k], t)
+                for seg in segments
+                for t, k in seg.unlocked
+                if ACHIEVEMENT_GOALS[k] != seg.instruction  # its own success is trained on online
+            ]
+            self.relabel_totals["ground_truth_segments"] += len(truth)
+            ends += truth
+        row["hindsight_segments"] = len(ends)
+        if ends:
+            hindsight = self._hindsight_columns(rollout, ends)
+            self.replay.add(hindsight)
+            self.relabel_totals["hindsight_steps"] += int(hindsight.mask.sum())
+        return row
+
+    def _llm_relabel(self, segments: list[_Segment], row: dict[str, Any]) -> list[tuple[_Segment, str, int]]:
+        """The LLM's relabelled segments (instruction, step where its reward first fires); its counts go to
+        ``row`` and the totals, its kept instructions to the buffer."""
         assert self.relabeler is not None
         readable = [s for s in segments if len(s.texts) >= 2]
         if not readable:
-            return {"relabel_kept": 0}
+            return []
         try:
-            relabelled, stats = self.relabeler.relabel([s.trajectory() for s in readable])
+            relabelled, stats = self.relabeler.relabel([s.trajectory() for s in readable], self.buffer.instructions)
         except LLMResponseError:
-            return {"relabel_kept": 0}
-        t_len, n = self.config.rollout_steps, self.config.num_envs
-        mask = np.zeros((t_len, n), np.float32)
-        rewards, dones = np.zeros_like(mask), np.zeros_like(mask)
-        obs, actions = np.zeros_like(rollout.observation), np.zeros_like(rollout.action)
-        emb = np.zeros_like(rollout.instruction)
-        columns = 0
+            return []
+        for name in ("proposed", "kept", "restating", "no_change", "duplicate", "unsupported", "checked", "agreed"):
+            self.relabel_totals[name] += getattr(stats, name)
+        row.update(relabel_proposed=stats.proposed, relabel_kept=stats.kept)
+        ends = []
         for item in relabelled:
             self.buffer.add([item.instruction], source="relabelled")
             self._targets.setdefault(item.instruction, np.isin(ACHIEVEMENTS, item.achievements))
             fired = np.flatnonzero(item.rewards > 0)
-            if columns == n or not len(fired):
-                continue
-            seg = readable[item.index]
-            end = seg.steps[fired[0]]
-            obs[:, columns], actions[:, columns] = rollout.observation[:, seg.env], rollout.action[:, seg.env]
-            emb[:, columns] = self._embeddings([item.instruction])[0]
-            rewards[end, columns] = dones[end, columns] = 1.0
-            dones[:end, columns] = rollout.done[:end, seg.env]
-            mask[seg.start : end + 1, columns] = 1.0
-            columns += 1
-        self.relabel_totals["proposed"] += stats.proposed
-        self.relabel_totals["kept"] += stats.kept
-        self.relabel_totals["hindsight_steps"] += int(mask.sum())
-        row: dict[str, Any] = {"relabel_proposed": stats.proposed, "relabel_kept": stats.kept}
-        if columns:
-            self.key, key = jax.random.split(self.key)
-            hindsight = Rollout(obs, emb, actions, rewards, dones, mask)
-            self.params, self.opt_state, loss = self.learner.update(self.params, self.opt_state, hindsight, key)
-            row["hindsight_loss"] = float(loss)
-        return row
+            if len(fired):
+                seg = readable[item.index]
+                ends.append((seg, item.instruction, seg.steps[fired[0]]))
+        self.relabel_totals["llm_segments"] += len(ends)
+        return ends
+
+    def _hindsight_columns(self, rollout: Rollout, ends: list[tuple[_Segment, str, int]]) -> Rollout:
+        """One column per relabelled segment: its world's steps, the new instruction, reward 1 and the end of the
+        instruction's episode at the step it is achieved, trained on from the segment's start to there."""
+        envs = np.array([seg.env for seg, _, _ in ends])
+        start = np.array([seg.start for seg, _, _ in ends])
+        end = np.array([t for _, _, t in ends])
+        emb = self._embeddings([text for _, text, _ in ends])
+        t = np.arange(self.config.rollout_steps)[:, None]
+        reached = (t == end).astype(np.float32)
+        return Rollout(
+            rollout.observation[:, envs],
+            np.broadcast_to(emb, (len(t) + 1, *emb.shape)).astype(np.float32),
+            rollout.action[:, envs],
+            reached,
+            np.where(t < end, rollout.done[:, envs], reached).astype(np.float32),
+            ((t >= start) & (t <= end)).astype(np.float32),
+        )
 
     # -- records ------------------------------------------------------------------------------------------------
 
@@ -429,11 +498,12 @@ class OIRTrainer:
             "world_episodes",
             "epsilon",
             "loss",
-            "hindsight_loss",
             "buffer_size",
             "buffer_relabelled",
             "relabel_proposed",
             "relabel_kept",
+            "hindsight_segments",
+            "replayed_steps",
             "steps_per_s",
             "success_rate",
             "eval/success_rate",
@@ -453,6 +523,7 @@ class OIRTrainer:
             "epsilon": round(self.epsilon(), 4),
             "buffer_size": len(self.buffer),
             "buffer_relabelled": self.buffer.stats()["relabelled"],
+            "replayed_steps": self.relabel_totals["replayed_steps"],
             "success_rate": sum(s for _, s in fixed.values()) / attempts if attempts else "",
             **{f"success/{n}": (s / a if a else "") for n, (a, s) in zip(ACHIEVEMENTS, fixed.values())},
             **row,
@@ -485,7 +556,7 @@ class OIRTrainer:
         """Write a checkpoint of the current update."""
         names = (
             "params opt_state key envs obs world_achievements world_texts instructions done_before returns update "
-            "env_steps instruction_episodes world_episodes window relabel_totals"
+            "env_steps instruction_episodes world_episodes window relabel_totals replay"
         ).split()
         trainer = {
             name: jax.device_get(getattr(self, name)) if name in ("params", "opt_state", "key") else getattr(self, name)
@@ -545,20 +616,20 @@ def evaluate_random(config: OIRConfig) -> dict[str, dict[str, InstructionResult]
     )
 
 
-def _arm_stages(arm: str, trainer: OIRTrainer, evaluation: EvaluationConfig) -> list[Stage]:
-    """Train one arm, then evaluate it; both resume (training from its last checkpoint, evaluation from its file)
-    and return what later code needs, so they run even when done."""
+def _run_stages(name: str, trainer: OIRTrainer, evaluation: EvaluationConfig) -> list[Stage]:
+    """Train one run (an arm and a seed), then evaluate it; both resume (training from its last checkpoint,
+    evaluation from its file) and return what later code needs, so they run even when done."""
     path = trainer.out / "evaluation.json"
     return [
         Stage(
-            f"train {arm}",
+            f"train {name}",
             trainer.out,
             trainer.train,
             done=lambda: trainer.update >= trainer.config.num_updates,
             resumes=True,
         ),
         Stage(
-            f"evaluate {arm}",
+            f"evaluate {name}",
             path,
             trainer.evaluate,
             done=lambda: _stored_evaluation(path, evaluation, trainer.update) is not None,
@@ -568,14 +639,15 @@ def _arm_stages(arm: str, trainer: OIRTrainer, evaluation: EvaluationConfig) -> 
 
 
 def run_oir(config: OIRConfig) -> dict[str, Any]:
-    """Train every arm of ``config`` (each resumes from its last checkpoint), evaluate them and a random agent, and
-    write ``out/report.md``; returns ``{arm: summary}`` with each arm's evaluation summary, the report's path and
-    ``"stages"``: each stage's wall time (:class:`~teduo_gym.core.stage.StageRunner`, kept in
-    ``out/stage_times.json``; a stage found done reports the time it took when it ran).
+    """Train every arm of ``config`` once per seed (each run resumes from its last checkpoint), evaluate them and a
+    random agent, and write ``out/report.md``; returns ``{"<arm>/seed-<seed>": summary}`` with each run's
+    evaluation summary, the report's path and ``"stages"``: each stage's wall time
+    (:class:`~teduo_gym.core.stage.StageRunner`, kept in ``out/stage_times.json``; a stage found done reports the
+    time it took when it ran).
 
     Example:
         >>> run_oir(OIRConfig(arms=("fixed",), num_envs=2, rollout_steps=2, total_env_steps=4,
-        ...                   out=__import__("tempfile").mkdtemp()))["fixed"]["env_steps"]  # doctest: +SKIP
+        ...                   out=__import__("tempfile").mkdtemp()))["fixed/seed-0"]["env_steps"]  # doctest: +SKIP
         4
     """
     out = Path(config.out)
@@ -583,9 +655,11 @@ def run_oir(config: OIRConfig) -> dict[str, Any]:
     results: dict[str, Any] = {}
     threshold = config.evaluation.coverage_threshold
     for arm in config.arms:  # one trainer at a time: each holds its own networks and buffer
-        trainer = OIRTrainer(config.arm(arm))
-        ran = runner.run(_arm_stages(arm, trainer, config.evaluation))
-        results[arm] = ran[f"train {arm}"] | {"evaluation": summarize(ran[f"evaluate {arm}"], threshold)}
+        for seed in config.seeds:
+            name = f"{arm}/seed-{seed}"
+            trainer = OIRTrainer(config.run(arm, seed))
+            ran = runner.run(_run_stages(name, trainer, config.evaluation))
+            results[name] = ran[f"train {name}"] | {"evaluation": summarize(ran[f"evaluate {name}"], threshold)}
     path = out / RANDOM_AGENT / "evaluation.json"
     ran = runner.run(
         [
@@ -599,6 +673,6 @@ def run_oir(config: OIRConfig) -> dict[str, Any]:
         ]
     )
     results[RANDOM_AGENT] = {"evaluation": summarize(ran[f"evaluate {RANDOM_AGENT}"], threshold)}
-    results["report"] = str(write_report(out, config.arms))
+    results["report"] = str(write_report(out, config.arms, config.seeds))
     results["stages"] = runner.report()
     return results

@@ -12,6 +12,7 @@ pytest.importorskip("craftax")
 from teduo_gym.cli import main  # noqa: E402
 
 TINY = {
+    "arms": ["relabel", "fixed"],
     "num_envs": 4,
     "rollout_steps": 8,
     "total_env_steps": 64,
@@ -38,19 +39,19 @@ def test_oir_command_trains_evaluates_and_reports(tmp_path, capsys, teduo_cache)
     record = json.loads((out / "summary.json").read_text())
     assert record["config"]["num_envs"] == 4 and "torch" in record["versions"]
     summary = record["results"]
-    assert set(summary) == {"relabel", "fixed", "random", "report", "stages"}
-    assert set(summary["stages"]) == {"train relabel", "evaluate relabel", "train fixed", "evaluate fixed",
-                                      "evaluate random"}  # fmt: skip
+    assert set(summary) == {"relabel/seed-0", "fixed/seed-0", "random", "report", "stages"}
+    assert set(summary["stages"]) == {"train relabel/seed-0", "evaluate relabel/seed-0", "train fixed/seed-0",
+                                      "evaluate fixed/seed-0", "evaluate random"}  # fmt: skip
     assert not any(stage["cached"] for stage in summary["stages"].values())
-    assert summary["relabel"]["env_steps"] == summary["fixed"]["env_steps"] == 64
-    assert summary["relabel"]["relabel"]["proposed"] > 0  # the real LLM answered something parseable
-    for agent in ("relabel", "fixed", "random"):
-        evaluation = json.loads((out / agent / "evaluation.json").read_text())
+    assert summary["relabel/seed-0"]["env_steps"] == summary["fixed/seed-0"]["env_steps"] == 64
+    assert summary["relabel/seed-0"]["relabel"]["proposed"] > 0  # the real LLM answered something parseable
+    for agent, folder in (("relabel/seed-0", "relabel/seed-0"), ("fixed/seed-0", "fixed/seed-0"), ("random", "random")):
+        evaluation = json.loads((out / folder / "evaluation.json").read_text())
         assert {"achievements", "paraphrased", "compositional"} <= set(evaluation["sets"])
         assert len(evaluation["sets"]["achievements"]) == 22
         assert summary[agent]["evaluation"]["sets"]["achievements"]["instructions"] == 22
     for arm in ("relabel", "fixed"):
-        rows = (out / arm / "curve.csv").read_text().splitlines()
+        rows = (out / arm / "seed-0" / "curve.csv").read_text().splitlines()
         header = rows[0].split(",")
         assert len(rows) == 3 and rows[-1].split(",")[header.index("eval/coverage")] != ""
     report = (out / "report.md").read_text()
@@ -61,6 +62,7 @@ def test_oir_command_trains_evaluates_and_reports(tmp_path, capsys, teduo_cache)
     main(["oir", "--config", str(path)])  # done: resumes, trains and evaluates nothing again
     assert {p: p.stat().st_mtime_ns for p in out.rglob("evaluation.json")} == before
     again = json.loads((out / "summary.json").read_text())["results"]
-    assert again["fixed"]["evaluation"] == summary["fixed"]["evaluation"]
+    assert again["fixed/seed-0"]["evaluation"] == summary["fixed/seed-0"]["evaluation"]
     assert all(stage["cached"] for stage in again["stages"].values())
-    assert again["stages"]["train fixed"]["seconds"] == summary["stages"]["train fixed"]["seconds"]
+    stage = "train fixed/seed-0"
+    assert again["stages"][stage]["seconds"] == summary["stages"][stage]["seconds"]

@@ -1,4 +1,5 @@
-"""Tiny OIR runs on real Craftax with the real MiniLM embedder: both arms train, log, checkpoint and resume.
+"""Tiny OIR runs on real Craftax with the real MiniLM embedder: every arm trains, logs, checkpoints and resumes;
+relabelled segments reach the learner through the replay.
 
 The relabelling run uses a scripted LLM (the real SmolLM2 takes minutes per relabelling on 2 shared cores); the
 rest of the relabeller (filter, matcher, embedding reward) is real.
@@ -16,7 +17,9 @@ import pytest
 pytest.importorskip("craftax")
 
 from teduo_gym.llm import shared_embedder  # noqa: E402
-from teduo_gym.recipes.oir import CheckpointMismatchError, OIRConfig, OIRTrainer, check_memory  # noqa: E402
+from teduo_gym.recipes.oir import ARMS, CheckpointMismatchError, OIRConfig, OIRTrainer, check_memory  # noqa: E402
+from teduo_gym.recipes.oir.evaluate import ACHIEVEMENT_GOALS, ACHIEVEMENTS  # noqa: E402
+from teduo_gym.recipes.oir.train import _Segment  # noqa: E402
 from teduo_gym.relabel import (  # noqa: E402
     AchievementMatcher,
     InstructionFilter,
@@ -40,7 +43,7 @@ def tiny(tmp_path, arm: str, updates: int = 2, **overrides) -> OIRConfig:
         checkpoint_every=1,
         **overrides,
     )
-    return config.arm(arm)
+    return config.run(arm, seed=0)
 
 
 def scripted_relabeler() -> Relabeler:
@@ -65,16 +68,23 @@ def test_fixed_arm_writes_curve_and_checkpoint(tmp_path):
     assert (config.out / "checkpoints" / "update-00000002" / "buffer.json").is_file()
 
 
-def test_relabel_arm_adds_instructions_and_trains_in_hindsight(tmp_path):
-    config = tiny(tmp_path, "relabel")
+def test_relabel_arm_adds_instructions_and_replays_them(tmp_path):
+    config = tiny(tmp_path, "relabel", updates=3)
     trainer = OIRTrainer(config, relabeler=scripted_relabeler())
     summary = trainer.train()
-    assert summary["relabel"]["kept"] > 0 and summary["relabel"]["hindsight_steps"] > 0
-    assert sum(e.relabelled for e in trainer.buffer.entries.values()) == summary["relabel"]["kept"]
+    totals = summary["relabel"]
+    assert totals["kept"] > 0 and totals["hindsight_steps"] > 0 and totals["ground_truth_segments"] == 0
+    assert sum(e.relabelled for e in trainer.buffer.entries.values()) == totals["kept"]
+    # Relabelled after updates 1 and 2, so updates 2 and 3 drew replay_columns (1) segments each.
+    assert 0 < totals["replayed_steps"] <= 2 * config.rollout_steps
+    assert json.loads((config.out / "summary.json").read_text())["relabel"] == totals
     with open(config.out / "curve.csv") as f:
         rows = list(csv.DictReader(f))
-    assert all(r["hindsight_loss"] for r in rows)
-    saved = json.loads((config.out / "checkpoints" / "update-00000002" / "buffer.json").read_text())
+    assert [int(r["replayed_steps"]) for r in rows][0] == 0 and int(rows[-1]["replayed_steps"]) == totals[
+        "replayed_steps"
+    ]
+    assert all(r["hindsight_segments"] for r in rows)
+    saved = json.loads((config.out / "checkpoints" / "update-00000003" / "buffer.json").read_text())
     assert sum(e["relabelled"] for e in saved["entries"]) == summary["relabel"]["kept"]
 
 
@@ -103,7 +113,7 @@ def test_resume_matches_an_uninterrupted_run(tmp_path):
     assert resumed.env_steps == whole.env_steps == 192
     assert leaves_equal(resumed.params, whole.params)
     assert resumed.buffer.entries == whole.buffer.entries
-    with open(tmp_path / "parts" / "fixed" / "curve.csv") as f:
+    with open(tmp_path / "parts" / "fixed" / "seed-0" / "curve.csv") as f:
         assert [int(r["update"]) for r in csv.DictReader(f)] == [1, 2, 3]
 
 
@@ -122,3 +132,59 @@ def test_unknown_settings_and_a_batch_too_big(tmp_path):
         check_memory(OIRConfig(num_envs=2048, rollout_steps=256, total_env_steps=2**20, max_memory_bytes=2**30))
     with pytest.raises(MemoryError):
         OIRTrainer(tiny(tmp_path, "fixed", max_memory_bytes=2**20))
+
+
+def test_resume_of_a_relabelling_run_replays_the_same_segments(tmp_path):
+    whole = OIRTrainer(tiny(tmp_path / "whole", "relabel", updates=3), relabeler=scripted_relabeler())
+    whole.train()
+    OIRTrainer(tiny(tmp_path / "parts", "relabel", updates=3), relabeler=scripted_relabeler()).train(max_updates=2)
+    resumed = OIRTrainer(tiny(tmp_path / "parts", "relabel", updates=3), relabeler=scripted_relabeler())
+    assert len(resumed.replay) > 0
+    resumed.train()
+    assert resumed.relabel_totals == whole.relabel_totals and resumed.relabel_totals["replayed_steps"] > 0
+    assert leaves_equal(resumed.params, whole.params)
+
+
+def test_ground_truth_hindsight_relabels_each_unlocked_achievement(tmp_path):
+    """A segment that unlocked collect_wood at step 5 (told to eat a cow) becomes a replay column for "collect
+    wood": trained on from its start to step 5, rewarded and ended there; its own instruction is not relabelled."""
+    trainer = OIRTrainer(tiny(tmp_path, "ground_truth", updates=1))
+    assert trainer.relabeler is None
+    rollout, _ = trainer._rollout(describe=False)
+    wood, table = ACHIEVEMENTS.index("collect_wood"), ACHIEVEMENTS.index("place_table")
+    segments = [
+        _Segment(env=2, instruction=ACHIEVEMENT_GOALS[ACHIEVEMENTS.index("eat_cow")], start=3, unlocked=[(5, wood)]),
+        _Segment(env=1, instruction=ACHIEVEMENT_GOALS[table], start=0, unlocked=[(7, table)]),
+    ]
+    row = trainer._relabel(rollout, segments, llm=False)
+    assert row == {"hindsight_segments": 1} and len(trainer.replay) == 1
+    column = trainer.replay.sample(1)
+    assert column.mask[:, 0].tolist() == [float(3 <= t <= 5) for t in range(16)]
+    assert column.reward[:, 0].tolist() == [float(t == 5) for t in range(16)]
+    assert column.done[3:, 0].tolist() == [float(t == 5) for t in range(3, 16)]
+    np.testing.assert_array_equal(column.done[:3, 0], rollout.done[:3, 2])  # before the segment: its world's own
+    np.testing.assert_array_equal(column.observation[:, 0], rollout.observation[:, 2])
+    np.testing.assert_allclose(column.instruction[0, 0], trainer.embedder.embed([ACHIEVEMENT_GOALS[wood]])[0])
+    assert trainer.relabel_totals["ground_truth_segments"] == 1 and trainer.relabel_totals["hindsight_steps"] == 3
+
+
+def test_a_segment_relabels_only_what_it_gained():
+    held, gained = np.zeros(len(ACHIEVEMENTS), bool), np.zeros(len(ACHIEVEMENTS), bool)
+    held[0] = gained[0] = gained[1] = True  # collect_wood before the segment, place_table during it
+    seg = _Segment(0, "eat cow", 0, before=held, texts=["a", "b"], achievements=[held, gained])
+    assert seg.trajectory().gained == [(1, "place_table")]
+
+
+@pytest.mark.parametrize("arm", ARMS)
+def test_every_arm_trains_at_a_tiny_budget(tmp_path, arm):
+    relabeler = scripted_relabeler() if arm in ("relabel", "relabel_ground_truth") else None
+    trainer = OIRTrainer(tiny(tmp_path, arm, updates=2, replay_ratio=0.5), relabeler=relabeler)
+    summary = trainer.train()
+    assert summary["env_steps"] == 128
+    assert trainer.config.replay_columns == (0 if arm == "fixed" else 2)
+    if arm == "fixed":
+        assert summary["relabel"]["replayed_steps"] == summary["relabel"]["hindsight_steps"] == 0
+    if arm == "ground_truth":
+        assert summary["relabel"]["proposed"] == summary["relabel"]["llm_segments"] == 0
+    if arm in ("relabel", "relabel_ground_truth"):
+        assert summary["relabel"]["proposed"] > 0
