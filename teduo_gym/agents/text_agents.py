@@ -6,8 +6,10 @@
   is a prompted ReAct-style baseline; fine-tuned, it is TEDUO's agent.
 - :class:`RandomTextAgent` -- writes given texts (or the instruction) into open actions and picks candidates at
   random: the behaviour policy of text data (with LLM-written texts) and the random baseline.
+- :class:`ScriptedTextAgent` -- the environment's scripted player on each instruction's reading, mixed with random
+  actions: the purposeful behaviour policy of text data.
 
-Both follow Stable-Baselines3's ``predict(observation, state, episode_start, deterministic)`` protocol with one
+All follow Stable-Baselines3's ``predict(observation, state, episode_start, deterministic)`` protocol with one
 observation and return an action string; :meth:`act` is the same without the state.
 """
 
@@ -22,7 +24,7 @@ from teduo_gym.envs.knowledge import TextEpisodes
 from teduo_gym.labeling.outcomes import score_continuations
 from teduo_gym.llm.base import LLMBackend
 
-__all__ = ["RandomTextAgent", "TextLLMAgent"]
+__all__ = ["RandomTextAgent", "ScriptedTextAgent", "TextLLMAgent"]
 
 
 class _TextAgent:
@@ -140,3 +142,49 @@ class RandomTextAgent(_TextAgent):
             instruction = self.episodes.instruction(observation)
             return choices.open(self.texts.get(instruction, instruction))
         return choices.candidates[int(self.rng.integers(len(choices.candidates)))]
+
+
+class ScriptedTextAgent(RandomTextAgent):
+    """An epsilon-mixture of the environment's scripted player (:meth:`~teduo_gym.envs.TextEpisodes.scripted_action`,
+    following each instruction's reading) and :class:`RandomTextAgent`: each action is random with probability
+    ``epsilon``, or where the script has none for the page.
+
+    Example:
+        >>> from teduo_gym.envs import ActionChoices
+        >>> class Shop:
+        ...     def instruction(self, observation): return "i need a red mug"
+        ...     def choices(self, observation): return ActionChoices(("click[a]", "click[b]"))
+        ...     def scripted_action(self, observation, choice): return f"click[{choice['pick']}]"
+        >>> agent = ScriptedTextAgent(Shop(), {"i need a red mug": {"pick": "b"}}, epsilon=0.0, seed=0)
+        >>> agent.act(None)
+        'click[b]'
+
+    Args:
+        episodes: the environment's text episodes.
+        readings: each instruction -> its reading (a choice of the environment's outcome schema).
+        epsilon: the probability of a random action, in ``[0, 1]``.
+        texts: the random actions' open-action texts (:class:`RandomTextAgent`).
+        seed: seeds the mixture and the random actions (:attr:`rng`).
+    """
+
+    def __init__(
+        self,
+        episodes: TextEpisodes,
+        readings: Mapping[str, Mapping[str, str]],
+        epsilon: float,
+        texts: Mapping[str, str] | None = None,
+        seed: int | None = None,
+    ):
+        if not 0.0 <= epsilon <= 1.0:
+            raise ValueError(f"epsilon must be in [0, 1], got {epsilon}")
+        super().__init__(episodes, texts, seed)
+        self.readings, self.epsilon = readings, float(epsilon)
+
+    def act(self, observation: Any, deterministic: bool = False) -> str:
+        """The script's action for one observation, or with probability ``epsilon`` a random one."""
+        if self.rng.random() >= self.epsilon:
+            reading = self.readings[self.episodes.instruction(observation)]
+            action = self.episodes.scripted_action(observation, reading)
+            if action is not None:
+                return action
+        return super().act(observation, deterministic)

@@ -4,8 +4,9 @@ TEDUO's data, collected by a behaviour policy that knows nothing of rewards.
 - :func:`play_episode` -- one goal played by an agent, as a :class:`~teduo_gym.datasets.text_episodes.TextEpisode`.
 - :func:`collect_text_episodes` -- episodes on training goals: the LLM writes the text of each goal's open actions
   once (the environment's :meth:`~teduo_gym.envs.TextEpisodes.behaviour_texts`, e.g. WebShop's search queries, all
-  goals in one batch), then :class:`~teduo_gym.agents.text_agents.RandomTextAgent` picks actions at random until
-  the episode ends or the step cap; written to a JSONL file one episode at a time, so a rerun plays only the
+  goals in one batch), then :class:`~teduo_gym.agents.text_agents.RandomTextAgent` picks actions at random (or
+  :class:`~teduo_gym.agents.text_agents.ScriptedTextAgent` mixes in the environment's scripted player) until the
+  episode ends or the step cap; written to a JSONL file one episode at a time, so a rerun plays only the
   missing ones.
 """
 
@@ -19,13 +20,16 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from teduo_gym.agents.text_agents import RandomTextAgent
+from teduo_gym.agents.text_agents import RandomTextAgent, ScriptedTextAgent
 from teduo_gym.core.io import write_json
 from teduo_gym.datasets.text_episodes import TextEpisode, TextEpisodeFile
 from teduo_gym.envs.knowledge import TextEpisodes
 from teduo_gym.llm.base import LLMBackend
 
-__all__ = ["collect_text_episodes", "play_episode"]
+__all__ = ["SCRIPTED_EPSILON", "collect_text_episodes", "play_episode"]
+
+#: The share of random actions in the scripted behaviour policy (as collection's "mixture" on symbolic states).
+SCRIPTED_EPSILON = 0.3
 
 
 def play_episode(
@@ -63,11 +67,14 @@ def collect_text_episodes(
     path: str | Path,
     *,
     llm: LLMBackend,
+    readings: Mapping[str, Mapping[str, str]] | None = None,
+    epsilon: float = SCRIPTED_EPSILON,
     seed: int = 0,
     progress: bool = True,
 ) -> Path:
     """Play ``n_episodes`` episodes on ``goals`` (index -> instruction) with LLM-written open-action texts and
-    random candidates.
+    random candidates, or, given each instruction's ``readings``, with the environment's scripted player mixed with
+    those random actions (:class:`~teduo_gym.agents.text_agents.ScriptedTextAgent`, ``epsilon`` random).
 
     Episode ``i`` plays goal ``order[i % len(goals)]`` (``order`` a permutation seeded by ``seed``) with choices
     seeded by ``(seed, i)``, so an interrupted collection resumed later gives the same episodes. The texts are
@@ -92,7 +99,9 @@ def collect_text_episodes(
         write_json(texts_path, texts, indent=1)
     file = TextEpisodeFile(path)
     done = file.keys()
-    agent = RandomTextAgent(episodes, texts)
+    agent = (
+        RandomTextAgent(episodes, texts) if readings is None else ScriptedTextAgent(episodes, readings, epsilon, texts)
+    )
     for i in tqdm(range(n_episodes), desc="collect", disable=not progress):
         if str(i) in done:
             continue

@@ -38,6 +38,7 @@ __all__ = [
     "LayoutSplit",
     "MissingKnowledgeError",
     "OPTIONAL",
+    "OutcomeSchema",
     "Slot",
     "StateTracker",
     "TextEpisodes",
@@ -81,6 +82,12 @@ class Slot:
         descriptions: option -> the words and phrases that name it, comma-separated (shown in the prompt and
             matched against the goal's words); ``""`` marks the answer when the goal names no other option (e.g.
             "any" colour). An option without a description is named by its own word.
+        llm: whether the LLM's scores count; False reads the slot by the similarity prior alone (for numbers, and
+            for vocabularies too large to score per goal).
+        many: a set, not one answer: every option whose similarity to the goal reaches ``bar`` (an option named
+            inside another chosen one, "blue" in "navy blue", is dropped), joined by ``"|"``; ``""`` for none. Sets
+            are read by the similarity prior alone (a small model's scores over options pick one, not several).
+        bar: the similarity from which a set takes an option.
     """
 
     name: str
@@ -91,6 +98,9 @@ class Slot:
     default: str = "none"
     span: str = ""
     descriptions: Mapping[str, str] = field(default_factory=dict, hash=False)
+    llm: bool = True
+    many: bool = False
+    bar: float = 1.0
 
     def asked(self, answers: Mapping[str, str | None]) -> bool:
         """Whether the slot is asked, given the earlier slots' ``answers`` (:attr:`ask_if`); else it takes ``default``.
@@ -255,6 +265,26 @@ class ActionChoices:
         return f"{self.prefix}{text}{self.suffix}"
 
 
+class OutcomeSchema(Protocol):
+    """The goal schema of compiled outcome labels, for text episodes: an LLM reads each instruction once into the
+    :attr:`slots` (a *choice*: slot name -> answer, read by :func:`teduo_gym.labeling.choose`); fixed code then
+    rewards any outcome under that choice, as the environment's own reward checks it.
+    """
+
+    @property
+    def slots(self) -> Sequence[Slot]:
+        """The questions of a choice."""
+        ...
+
+    def reward(self, choice: Mapping[str, str], outcome: Mapping[str, Any]) -> dict[str, float]:
+        """The reward of ``outcome`` under ``choice`` (``"total"``, in [0, 1]) and its parts."""
+        ...
+
+    def oracle_choice(self, goal_index: int) -> dict[str, str] | None:
+        """The exact choice of a goal where the environment knows it (to measure readings), else None."""
+        ...
+
+
 class TextEpisodes(Protocol):
     """An environment played as text episodes, for environments whose knowledge has no symbolic state: each
     observation is read as a text (a web page), actions are texts (:class:`ActionChoices`), goals are instructions
@@ -272,6 +302,8 @@ class TextEpisodes(Protocol):
     #: ``(outcome, goal index) -> the environment's true reward`` where the environment can tell (reports only,
     #: never learning), else None; set once entered.
     truth: Callable[[Mapping[str, Any], int], float] | None
+    #: the goal schema of compiled outcome labels (``label_mode="compiled"``), or None; set once entered.
+    outcome_schema: OutcomeSchema | None
 
     @property
     def criteria(self) -> Mapping[str, str]:
@@ -326,6 +358,11 @@ class TextEpisodes(Protocol):
     def behaviour_texts(self, llm: Any, instructions: Sequence[str]) -> list[str]:
         """The text of the behaviour policy's open actions for each instruction (e.g. a search query), written by
         ``llm`` (an LLM backend with ``generate``)."""
+        ...
+
+    def scripted_action(self, observation: Any, choice: Mapping[str, str]) -> str | None:
+        """A scripted player's action that follows an instruction's reading (a choice of :attr:`outcome_schema`),
+        for the behaviour policy's mixture; None where it has none for the page (the random choice is taken)."""
         ...
 
 

@@ -9,9 +9,10 @@
 - :class:`LabelTable` (``table.py``) -- the labels on disk; :class:`ProxyNet` (``proxy.py``); caches
   (``cache.py``); :func:`accuracy_report` (``report.py``) against ground truth; :func:`sampled_judge_report`
   (``sampled.py``) estimates judge accuracy from a stratified sample.
-- :class:`CriteriaJudge`, :class:`OutcomeLabel`, :func:`label_outcomes`, :func:`label_accuracy`,
-  :func:`hindsight_goals`, :func:`score_continuations` (``outcomes.py``) -- judge labels of the outcomes of text
-  episodes against goals, with hindsight goals.
+- :class:`CriteriaJudge`, :class:`OutcomeLabel`, :func:`label_outcomes`, :func:`judge_rater`,
+  :func:`compiled_rater`, :class:`InstructionReadings`, :func:`label_accuracy`, :func:`hindsight_goals`,
+  :func:`score_continuations` (``outcomes.py``) -- judge or compiled labels of the outcomes of text episodes
+  against goals, with hindsight goals.
 """
 
 from teduo_gym.labeling.abstraction import AbstractStates, AbstractTextDescriber, abstract, choose, state_views
@@ -28,8 +29,11 @@ from teduo_gym.labeling.hindsight import (
 from teduo_gym.labeling.judge import JUDGE_TEMPLATE, LLMGoalJudge
 from teduo_gym.labeling.outcomes import (
     CriteriaJudge,
+    InstructionReadings,
     OutcomeLabel,
+    compiled_rater,
     hindsight_goals,
+    judge_rater,
     label_accuracy,
     label_outcomes,
     score_continuations,
@@ -49,6 +53,7 @@ __all__ = [
     "CriteriaJudge",
     "FingerprintMismatchError",
     "HindsightLabeler",
+    "InstructionReadings",
     "LLMGoalJudge",
     "LabelConfig",
     "LabelTable",
@@ -59,8 +64,10 @@ __all__ = [
     "accuracy_report",
     "choose",
     "choose_threshold",
+    "compiled_rater",
     "goal_schema_for",
     "hindsight_goals",
+    "judge_rater",
     "label_accuracy",
     "label_outcomes",
     "label",

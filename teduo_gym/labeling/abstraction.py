@@ -15,6 +15,7 @@ module applies it:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,13 +38,14 @@ def choose(
     embedder: Embedder | None = None,
     similarity_weight: float = SIMILARITY_WEIGHT,
 ) -> list[dict[str, str]]:
-    """Answer every slot for every goal by the best-scoring option (one ``score`` call per slot).
+    """Answer every slot for every goal by the best-scoring option (one ``score`` call per slot the LLM reads).
 
     An option's score is the LLM's log-probability of it after the slot's prompt (normalised over the options),
     plus ``similarity_weight`` times how closely the part of the goal the slot reads names it
     (:func:`~teduo_gym.labeling.reading.option_similarity`: cosine similarity under ``embedder``, such as the
     shipped all-MiniLM-L6-v2, or exact word matches without one). ``similarity_weight=0`` is the LLM alone;
-    ``backend=None`` the similarity alone.
+    ``backend=None`` the similarity alone, as are slots with ``llm=False``. A set slot (``many``) takes every option
+    whose similarity reaches its ``bar``, less those named inside another taken one, joined by ``"|"``.
 
     Example:
         >>> class Fake:
@@ -55,6 +57,9 @@ def choose(
         [{'colour': 'blue'}, {'colour': 'red'}]
         >>> choose(Fake(), ["go to the crimson key"], [colour], similarity_weight=0)
         [{'colour': 'blue'}]
+        >>> colours = Slot("colours", "Which colours?", ("blue", "navy blue", "red"), many=True)
+        >>> choose(None, ["a navy blue or red mug", "a mug"], [colours])
+        [{'colours': 'navy blue|red'}, {'colours': ''}]
     """
     choices: list[dict[str, str]] = [{} for _ in goals]
     for slot in (s if isinstance(s, Slot) else Slot(**s) for s in slots):
@@ -63,8 +68,13 @@ def choose(
             choices[i][slot.name] = slot.default
         if not asked:
             continue
+        if slot.many:
+            similar = option_similarity(slot, [slot.read(goals[i]) for i in asked], embedder)
+            for i, row in zip(asked, similar):
+                choices[i][slot.name] = "|".join(_named(slot.options, row >= slot.bar))
+            continue
         scores = np.zeros((len(asked), len(slot.options)))
-        if backend is not None:
+        if backend is not None and slot.llm:
             candidates = [o if getattr(backend, "chat", False) else f" {o}" for o in slot.options]
             logits = np.asarray(backend.score([slot.prompt(goals[i]) for i in asked], candidates), np.float64)
             scores += logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
@@ -73,6 +83,12 @@ def choose(
         for i, best in zip(asked, scores.argmax(axis=1).tolist()):
             choices[i][slot.name] = slot.options[best]
     return choices
+
+
+def _named(options: Sequence[str], taken: np.ndarray) -> list[str]:
+    """The taken options, less any whose words are a proper part of another taken option's ("blue", "navy blue")."""
+    words = {o: set(re.findall(r"[a-z0-9]+", o.lower())) for o, t in zip(options, taken.tolist()) if t}
+    return [o for o in words if not any(words[o] < words[other] for other in words)]
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Hindsight labels of the outcomes of text episodes by an LLM judge, and how well they match the true reward.
+"""Hindsight labels of the outcomes of text episodes, by an LLM judge or compiled, and how well they match the true
+reward.
 
 - :func:`score_continuations` -- log-likelihoods of candidate continuations of one prompt; with a local model the
   prompt runs once and its key/value cache is shared by all candidates.
@@ -8,7 +9,9 @@
   small model's bias towards one answer cancels; cached on disk per (criterion, goal, outcome).
 - :func:`hindsight_goals` -- the goals an outcome is judged against: its episode's own goal and the training goals
   whose instructions share the most words with the outcome.
-- :func:`label_outcomes` -- labels of every outcome, optionally beside the true reward; :class:`OutcomeLabel`.
+- :func:`label_outcomes` -- labels of every outcome, optionally beside the true reward; :class:`OutcomeLabel`;
+  given by :func:`judge_rater` (judge mode) or :func:`compiled_rater` (compiled mode: the environment's
+  :class:`~teduo_gym.envs.OutcomeSchema` applied by code to each instruction's reading, :class:`InstructionReadings`).
 - :func:`label_accuracy` -- agreement of the labels with the true reward at the filtered-BC threshold.
 
 What an environment contributes (the judge's prompt and criteria, how the criteria combine into a reward, the
@@ -17,8 +20,9 @@ outcome's text and words, the true reward) comes from its :class:`~teduo_gym.env
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,14 +30,21 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from teduo_gym.core.io import write_json
 from teduo_gym.datasets.text_episodes import TextEpisode
+from teduo_gym.envs import OutcomeSchema, Slot
+from teduo_gym.labeling.abstraction import choose
 from teduo_gym.labeling.cache import JudgeCache
 from teduo_gym.llm.base import LLMBackend
 
 __all__ = [
     "CriteriaJudge",
+    "InstructionReadings",
     "OutcomeLabel",
+    "Rater",
+    "compiled_rater",
     "hindsight_goals",
+    "judge_rater",
     "label_accuracy",
     "label_outcomes",
     "score_continuations",
@@ -141,20 +152,97 @@ def hindsight_goals(episode: TextEpisode, goals: Mapping[int, str], k: int, word
     return [episode.goal_index, *others[:k]]
 
 
+#: How a label is given: ``(instruction, outcome) -> (reward, parts)``.
+Rater = Callable[[str, Mapping[str, Any]], tuple[float, Mapping[str, float]]]
+
+
+def judge_rater(
+    judge: CriteriaJudge,
+    combine: Callable[[Mapping[str, float]], float],
+    outcome_text: Callable[[Mapping[str, Any]], str],
+) -> Rater:
+    """Labels by ``judge``: its ``parts`` per criterion for the outcome's text, combined into a reward by ``combine``
+    (judge mode)."""
+
+    def rate(instruction: str, outcome: Mapping[str, Any]) -> tuple[float, Mapping[str, float]]:
+        parts = judge.parts(instruction, outcome_text(outcome))
+        return combine(parts), parts
+
+    return rate
+
+
+class InstructionReadings(Mapping[str, Mapping[str, str]]):
+    """Instructions read into an outcome schema's slots on first use (:func:`~teduo_gym.labeling.choose`), each once:
+    kept in a JSON file, so a rerun reads none again; ``readings[instruction]`` reads a missing one.
+
+    Example:
+        >>> import tempfile
+        >>> from teduo_gym.envs import Slot
+        >>> colour = Slot("colour", "Which colour?", ("red", "blue"))
+        >>> readings = InstructionReadings(None, [colour], Path(tempfile.mkdtemp()) / "readings.json")
+        >>> readings["a blue mug"], len(readings)
+        ({'colour': 'blue'}, 1)
+
+    Args:
+        backend: the LLM that reads (None: the similarity prior alone).
+        slots: the schema's slots.
+        path: the JSON file of the readings.
+    """
+
+    def __init__(self, backend: LLMBackend | None, slots: Sequence[Slot], path: str | Path) -> None:
+        self.backend, self.slots, self.path = backend, list(slots), Path(path)
+        self._read: dict[str, dict[str, str]] = json.loads(self.path.read_text()) if self.path.is_file() else {}
+
+    def read(self, instructions: Sequence[str]) -> None:
+        """Read the instructions not read yet (one batch) and save them."""
+        missing = sorted(set(instructions) - set(self._read))
+        if missing:
+            self._read.update(zip(missing, choose(self.backend, missing, self.slots)))
+            write_json(self.path, self._read, indent=1)
+
+    def __getitem__(self, instruction: str) -> Mapping[str, str]:
+        self.read([instruction])
+        return self._read[instruction]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read)
+
+    def __len__(self) -> int:
+        return len(self._read)
+
+
+def compiled_rater(schema: OutcomeSchema, readings: Mapping[str, Mapping[str, str]]) -> Rater:
+    """Labels by code (compiled mode): the schema's reward of the outcome under the instruction's reading, a choice
+    of ``schema.slots`` made once per instruction (``readings``, e.g. by :func:`~teduo_gym.labeling.choose`).
+
+    Example:
+        >>> class Schema:
+        ...     slots = ()
+        ...     def reward(self, choice, outcome): return {"total": float(choice["colour"] == outcome["colour"])}
+        >>> rate = compiled_rater(Schema(), {"a red mug": {"colour": "red"}})
+        >>> rate("a red mug", {"colour": "red"})
+        (1.0, {'total': 1.0})
+    """
+
+    def rate(instruction: str, outcome: Mapping[str, Any]) -> tuple[float, Mapping[str, float]]:
+        parts = schema.reward(readings[instruction], outcome)
+        return float(parts["total"]), parts
+
+    return rate
+
+
 def label_outcomes(
     episodes: Sequence[TextEpisode],
     goals: Mapping[int, str],
-    judge: CriteriaJudge,
-    combine: Callable[[Mapping[str, float]], float],
+    rate: Rater,
     *,
-    outcome_text: Callable[[Mapping[str, Any]], str],
     outcome_words: Callable[[Mapping[str, Any]], str],
     hindsight: int = 3,
     truth: Callable[[Mapping[str, Any], int], float] | None = None,
     progress: bool = True,
 ) -> list[OutcomeLabel]:
-    """Label each outcome for its own goal and ``hindsight`` more goals (:func:`hindsight_goals`): the judge's
-    ``parts`` per criterion, combined into a reward by ``combine``.
+    """Label each outcome for its own goal and ``hindsight`` more goals (:func:`hindsight_goals`) with ``rate``
+    (:func:`judge_rater` or :func:`compiled_rater`).
 
     ``goals`` maps the training goals' indices to their instructions; an episode's own goal is labelled even when
     not among them. The true reward of a label is ``truth(outcome, goal)`` when given, else the episode's reward
@@ -164,16 +252,15 @@ def label_outcomes(
     ended = [e for e in episodes if e.outcome is not None]
     for episode in tqdm(ended, desc="label", disable=not progress):
         assert episode.outcome is not None
-        text = outcome_text(episode.outcome)
         candidates = {**goals, episode.goal_index: episode.instruction}
         for goal in hindsight_goals(episode, candidates, hindsight, outcome_words(episode.outcome)):
             instruction = episode.instruction if goal == episode.goal_index else goals[goal]
-            parts = judge.parts(instruction, text)
+            reward, parts = rate(instruction, episode.outcome)
             if truth is not None:
                 true: float | None = truth(episode.outcome, goal)
             else:
                 true = episode.reward if goal == episode.goal_index else None
-            labels.append(OutcomeLabel(episode.key, goal, combine(parts), parts, true))
+            labels.append(OutcomeLabel(episode.key, goal, reward, dict(parts), true))
     return labels
 
 

@@ -24,6 +24,10 @@ from teduo_gym.llm.embedded import EMBEDDED_MODEL_NAME, embedded_model_dir
 __all__ = ["Generation", "PromptLogprobs", "TransformersBackend", "load_model", "pad_left"]
 
 # Characters of a prompt's end that decide how a candidate appended to it is tokenised (see _candidate_ids).
+#: Multi-token candidates from which :meth:`TransformersBackend.score` runs each prompt once and continues its cache
+#: with every candidate (measured on 16 WebShop product types after a 123-token prompt: 1.3 s a prompt against 3.6 s
+#: for a sequence per candidate, on 2 cores).
+_SHARED_FROM = 4
 _ENDING_CHARS = 64
 
 
@@ -422,8 +426,9 @@ class TransformersBackend:
     def score(self, prompts: Sequence[str], candidates: Sequence[str]) -> np.ndarray:
         """Log-likelihood of each candidate continuation of each prompt, summed over its tokens.
 
-        Prompts whose candidates are all single tokens are scored with one batched forward pass each;
-        the others by :meth:`score_by_sequences`.
+        Prompts whose candidates are all single tokens are scored with one batched forward pass each; the others
+        by :meth:`score_shared_prompt` when there are several candidates (the prompt runs once), else by
+        :meth:`score_by_sequences`.
 
         Returns:
             float64 array of shape ``(len(prompts), len(candidates))``.
@@ -444,7 +449,9 @@ class TransformersBackend:
                 logprobs = self._next_token_logprobs([self._encode_prompt(texts[i]) for i in fast])
             for row, i in enumerate(fast):
                 scores[i] = logprobs[row, single[i]].double().numpy()
-        if slow:
+        if slow and len(candidates) >= _SHARED_FROM:
+            scores[slow] = [self.score_shared_prompt(prompts[i], candidates) for i in slow]
+        elif slow:
             scores[slow] = self._score_sequences([texts[i] for i in slow], candidates)
         return check_scores(scores, self.name)
 
@@ -494,7 +501,7 @@ class TransformersBackend:
         for candidate in candidates:
             whole = self._encode(text + candidate)
             if whole[: len(ids)] != ids or len(whole) == len(ids):  # the candidate merges with the prompt's end
-                return self.score([prompt], candidates)[0]
+                return self._score_sequences([text], candidates)[0]
             continuations.append(whole[len(ids) :])
         width = max(len(c) for c in continuations)
         tokens = torch.full((len(candidates), width), int(tokenizer.eos_token_id or 0), dtype=torch.long)

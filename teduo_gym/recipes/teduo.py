@@ -202,6 +202,11 @@ def _refuse_webshop_run_config(path: Path) -> None:
         )
 
 
+#: Labelling modes of the episode path: the LLM judge, or compiled (the environment's OutcomeSchema).
+EPISODE_LABEL_MODES = ("judge", "compiled")
+#: Behaviour policies of the episode path.
+EPISODE_POLICIES = ("random", "mixture", "bot")
+
 _DATA = ("env", "policy", "layouts", "test_layouts", "episodes_per_layout", "max_steps", "seed")
 _GOALS = ("goal_kinds", "train_goals", "test_goals", "balance_kinds")
 #: Settings added after runs were published: they count in a stage's key only when set (so older keys stay).
@@ -211,8 +216,9 @@ _EXAMPLES = (*_LABELS, "rollout_steps", "examples", "bc_keep", "text")
 _AGENT = (*_EXAMPLES, "template", "method", "finetune_steps", "batch_size")
 _RESULTS = (*_AGENT, "eval_episodes")
 # The episode path's stages (text episodes; see teduo_episodes.py).
-_EPISODE_DATA = ("env", "env_options", "episodes", "max_steps", "seed", "llm")
+_EPISODE_DATA = ("env", "env_options", "policy", "episodes", "max_steps", "seed", "llm")
 _EPISODE_GOALS = ("env", "env_options", "seed", "eval_episodes")
+_EPISODE_READINGS = (*_EPISODE_GOALS, "llm")
 _EPISODE_LABELS = (*_EPISODE_DATA, "label_mode", "hindsight_goals")
 _EPISODE_EXAMPLES = (*_EPISODE_LABELS, "examples", "threshold", "bc_keep")
 _EPISODE_AGENT = (
@@ -253,6 +259,7 @@ class StagePaths:
     evaluation: Path
     results: Path
     goals: Path | None = None
+    readings: Path | None = None
 
     @classmethod
     def of(cls, config: RunConfig) -> StagePaths:
@@ -274,6 +281,7 @@ class StagePaths:
                 evaluation=out / f"evaluation-{stage_key(config, *_EPISODE_RESULTS)}",
                 results=out / f"results-{stage_key(config, *_EPISODE_RESULTS)}.json",
                 goals=out / f"goals-{stage_key(config, *_EPISODE_GOALS)}.json",
+                readings=out / f"readings-{stage_key(config, *_EPISODE_READINGS)}.json",
             )
 
         def key(*fields: str) -> str:
@@ -312,7 +320,7 @@ def run(config: RunConfig, progress: bool = True, until: StageName | None = None
 
     Raises:
         ValueError: a setting the environment's path does not take (e.g. ``episodes`` for a symbolic environment,
-            ``label_mode`` other than "judge" for text episodes), a setting a later stage refuses (fine-tuning's, or
+            ``label_mode`` "proxy" for text episodes), a setting a later stage refuses (fine-tuning's, or
             goals feasible in none of an evaluation setting's layouts: checked before any stage runs), or no training
             goal reached.
     """
@@ -339,7 +347,7 @@ def run(config: RunConfig, progress: bool = True, until: StageName | None = None
     if "evaluate" in ran:
         results = {"evaluation": ran["evaluate"], "stages": runner.report()}
         if episodes:
-            results = episode_results(config, ran["evaluate"], runner.report())
+            results = episode_results(config, session, ran["evaluate"], runner.report())
         write_record(paths.results, config, results)
     else:  # finished earlier: its record holds the stage times of that run
         results = json.loads(paths.results.read_text())["results"]
@@ -363,12 +371,17 @@ def _text_episodes(config: RunConfig) -> TextEpisodes:
     settings."""
     from teduo_gym.envs import knowledge_for
 
-    for name, wanted in (("label_mode", "judge"), ("examples", "filtered_bc")):
-        if getattr(config, name) != wanted:
+    for name, allowed in (("label_mode", EPISODE_LABEL_MODES), ("examples", ("filtered_bc",))):
+        if getattr(config, name) not in allowed:
             raise ValueError(
-                f"{config.env} is played as text episodes, labelled by the judge and cloned by filtered BC: set "
-                f"{name} to {wanted!r}"
+                f"{config.env} is played as text episodes, labelled by the judge or compiled and cloned by filtered "
+                f"BC: set {name} to one of {allowed}"
             )
+    if config.policy not in EPISODE_POLICIES:
+        raise ValueError(
+            f"policy={config.policy!r}: text episodes are collected by one of {EPISODE_POLICIES} (random: LLM-written "
+            "search texts and random clicks; mixture: the environment's scripted player, 30% random; bot: the script)"
+        )
     return knowledge_for(config.env).text_episodes(seed=config.seed, **config.env_options)
 
 

@@ -4,10 +4,14 @@
 
 1. ``goals-*.json`` -- the training goals (index -> instruction) and the held-out test goals evaluated.
 2. ``data-*/episodes.jsonl`` -- episodes on training goals: LLM-written open-action texts (``queries.json``), then
-   random choices (:func:`~teduo_gym.collection.text_episodes.collect_text_episodes`).
-3. ``labels-*/labels.jsonl`` -- the LLM judge's reward of every outcome for its goal and hindsight goals
-   (:func:`~teduo_gym.labeling.outcomes.label_outcomes`, answers cached under ``cache/``), and ``accuracy.json``:
-   agreement with the environment's true reward.
+   random choices, or the environment's scripted player on each reading mixed with them (``policy``
+   "random", "mixture", "bot"; :func:`~teduo_gym.collection.text_episodes.collect_text_episodes`).
+3. ``labels-*/labels.jsonl`` -- the reward of every outcome for its goal and hindsight goals: the LLM judge's
+   (``label_mode="judge"``, answers cached under ``cache/``) or compiled (the schema's reward under the reading;
+   :func:`~teduo_gym.labeling.outcomes.label_outcomes`), and ``accuracy.json``: agreement with the environment's
+   true reward. With ``label_mode="compiled"`` or a scripted ``policy``, each instruction is read once, on first
+   use, into the environment's :class:`~teduo_gym.envs.OutcomeSchema` (``readings-*.json``,
+   :class:`~teduo_gym.labeling.outcomes.InstructionReadings`); the results give the readings' accuracy per slot.
 4. ``examples-*.jsonl`` -- filtered behaviour cloning (:func:`~teduo_gym.offline.episode_bc.episode_bc_examples`),
    statistics in ``examples-*.stats.json``.
 5. ``agent-*`` -- the model fine-tuned on free-text actions (:func:`~teduo_gym.recipes.teduo.finetune_config`).
@@ -24,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from teduo_gym.core.io import write_json, write_text
 from teduo_gym.core.stage import Stage
@@ -32,17 +36,25 @@ from teduo_gym.envs.knowledge import TextEpisodes
 from teduo_gym.llm.config import shared_backend
 from teduo_gym.recipes.teduo import RunConfig, StagePaths, act_template, finetune_config
 
+if TYPE_CHECKING:
+    from teduo_gym.labeling.outcomes import InstructionReadings
+
 __all__ = ["episode_results", "episode_stages"]
 
 
 def episode_stages(config: RunConfig, episodes: TextEpisodes, progress: bool = True) -> list[Stage]:
     """The stages of ``config`` on ``episodes`` (entered), in order."""
-    from teduo_gym.collection.text_episodes import collect_text_episodes
+    from teduo_gym.collection.text_episodes import SCRIPTED_EPSILON, collect_text_episodes
     from teduo_gym.datasets.text_episodes import TextEpisodeFile
     from teduo_gym.finetune import finetune
 
     paths = StagePaths.of(config)
-    assert paths.goals is not None
+    assert paths.goals is not None and paths.readings is not None
+    if _reads(config) and episodes.outcome_schema is None:
+        raise ValueError(
+            f"{config.env} has no outcome schema to read instructions into, which label_mode {config.label_mode!r} "
+            f"and policy {config.policy!r} need: set label_mode to 'judge' and policy to 'random'"
+        )
     return [
         Stage("goals", paths.goals, lambda: _split_goals(config, episodes)),
         Stage(
@@ -55,6 +67,8 @@ def episode_stages(config: RunConfig, episodes: TextEpisodes, progress: bool = T
                 config.max_steps,
                 paths.data / "episodes.jsonl",
                 llm=shared_backend(config.llm),
+                readings=None if config.policy == "random" else _readings(config, episodes),
+                epsilon=SCRIPTED_EPSILON if config.policy == "mixture" else 0.0,
                 seed=config.seed,
                 progress=progress,
             ),
@@ -82,6 +96,38 @@ def _split_goals(config: RunConfig, episodes: TextEpisodes) -> None:
     write_json(paths.goals, goals, indent=None)
 
 
+def _reads(config: RunConfig) -> bool:
+    """Whether ``config`` reads the training instructions into the outcome schema (compiled labels, or a scripted
+    behaviour policy)."""
+    return config.label_mode == "compiled" or config.policy != "random"
+
+
+def _readings(config: RunConfig, episodes: TextEpisodes) -> InstructionReadings:
+    """The instructions' readings into the environment's outcome schema, each read on first use by the config's LLM
+    (kept in ``readings-*.json``)."""
+    from teduo_gym.labeling.outcomes import InstructionReadings
+
+    paths = StagePaths.of(config)
+    assert paths.readings is not None and episodes.outcome_schema is not None
+    return InstructionReadings(shared_backend(config.llm), episodes.outcome_schema.slots, paths.readings)
+
+
+def _reading_accuracy(config: RunConfig, episodes: TextEpisodes) -> dict[str, Any] | None:
+    """The accuracy per slot (and of whole readings, ``"all"``) of the training instructions read, against the
+    schema's oracle; None when the run read nothing or the environment knows no answers."""
+    paths = StagePaths.of(config)
+    schema = episodes.outcome_schema
+    if schema is None or paths.readings is None or not paths.readings.is_file():
+        return None
+    read = json.loads(paths.readings.read_text())
+    pairs = [(read[g], schema.oracle_choice(i)) for i, g in _goals(config)[0].items() if g in read]
+    known = [(c, o) for c, o in pairs if o is not None]
+    if not known:
+        return None
+    accuracy = {s.name: round(sum(c[s.name] == o[s.name] for c, o in known) / len(known), 3) for s in schema.slots}
+    return {"instructions": len(known), **accuracy, "all": round(sum(c == o for c, o in known) / len(known), 3)}
+
+
 def _goals(config: RunConfig) -> tuple[dict[int, str], list[int]]:
     """The training goals (index -> instruction) and the test goals' indices of ``config``."""
     paths = StagePaths.of(config)
@@ -98,21 +144,30 @@ def _read_labels(path: Path) -> list[Any]:
 
 
 def _label(config: RunConfig, episodes: TextEpisodes, progress: bool) -> None:
-    """The judge's label of every outcome for its goal and hindsight goals, and their accuracy."""
+    """The label of every outcome for its goal and hindsight goals (the judge's, or compiled: the outcome schema's
+    reward under each instruction's reading), and their accuracy."""
     from teduo_gym.datasets.text_episodes import TextEpisodeFile
-    from teduo_gym.labeling.outcomes import CriteriaJudge, label_accuracy, label_outcomes
+    from teduo_gym.labeling.outcomes import (
+        CriteriaJudge,
+        compiled_rater,
+        judge_rater,
+        label_accuracy,
+        label_outcomes,
+    )
 
     paths = StagePaths.of(config)
     played = list(TextEpisodeFile(paths.data / "episodes.jsonl").read())
-    judge = CriteriaJudge(
-        shared_backend(config.llm), Path(config.out) / "cache", episodes.judge_template, episodes.criteria
-    )
+    if config.label_mode == "compiled":
+        assert episodes.outcome_schema is not None
+        rate = compiled_rater(episodes.outcome_schema, _readings(config, episodes))
+    else:
+        backend = shared_backend(config.llm)
+        judge = CriteriaJudge(backend, Path(config.out) / "cache", episodes.judge_template, episodes.criteria)
+        rate = judge_rater(judge, episodes.combine, episodes.outcome_text)
     labels = label_outcomes(
         played,
         _goals(config)[0],
-        judge,
-        episodes.combine,
-        outcome_text=episodes.outcome_text,
+        rate,
         outcome_words=episodes.outcome_words,
         hindsight=config.hindsight_goals,
         truth=episodes.truth,
@@ -186,7 +241,9 @@ def _evaluate(config: RunConfig, episodes: TextEpisodes, progress: bool) -> dict
     return evaluation
 
 
-def episode_results(config: RunConfig, evaluation: dict[str, Any], stages: dict[str, Any]) -> dict[str, Any]:
+def episode_results(
+    config: RunConfig, episodes: TextEpisodes, evaluation: dict[str, Any], stages: dict[str, Any]
+) -> dict[str, Any]:
     """The results of a finished episode run: the evaluation, the labels' accuracy, filtered BC's statistics, the
     data, the goals, the seeds, the stage times and the results table; its markdown report is written beside
     ``results-*.json``."""
@@ -201,6 +258,7 @@ def episode_results(config: RunConfig, evaluation: dict[str, Any], stages: dict[
     results = {
         "evaluation": evaluation,
         "labelling": json.loads((paths.labels.parent / "accuracy.json").read_text()),
+        "reading": _reading_accuracy(config, episodes),
         "bc": {**stats, "examples": len(read_examples(paths.examples))},
         "data": {
             "episodes": len(played),
@@ -231,7 +289,8 @@ def _markdown(config: RunConfig, results: dict[str, Any]) -> str:
         f"Data: {data['episodes']} episodes, {data['outcomes']} with an outcome (mean true reward of the behaviour "
         f"policy {100 * data['mean_true_reward']:.1f}); {data['labels']} (outcome, goal) labels.",
         "",
-        f"Labelling vs the true reward (label >= {config.threshold} as a prediction of true reward >= 0.6):",
+        f"Labelling ({config.label_mode}) vs the true reward (label >= {config.threshold} as a prediction of true "
+        "reward >= 0.6):",
         "",
         "| pairs | accuracy | precision | recall | true pos. | labelled pos. | mean abs error | correlation |",
         "|---|---|---|---|---|---|---|---|",
@@ -243,6 +302,9 @@ def _markdown(config: RunConfig, results: dict[str, Any]) -> str:
                 f"| {name}: {a['pairs']} | {a['accuracy']} | {a['precision']} | {a['recall']} | {a['true_positives']} "
                 f"| {a['labelled_positives']} | {a['mean_abs_error']:.2f} | {corr} |"
             )
+    if results["reading"] is not None:
+        reading = ", ".join(f"{slot} {a}" for slot, a in results["reading"].items())
+        lines += ["", f"Instructions read into the outcome schema, accuracy per slot: {reading}."]
     lines += [
         "",
         f"Filtered BC: {bc['goals_reached']} of {bc['goals_labelled']} labelled goals reached, {bc['trajectories']} "

@@ -10,7 +10,7 @@ import pytest
 from teduo_gym.collection.text_episodes import play_episode
 from teduo_gym.envs import TextEpisodes, knowledge_for
 from teduo_gym.envs.webshop import load_catalog
-from teduo_gym.labeling.outcomes import CriteriaJudge, label_accuracy, label_outcomes
+from teduo_gym.labeling.outcomes import CriteriaJudge, judge_rater, label_accuracy, label_outcomes
 from teduo_gym.llm.base import LLMBackend
 from teduo_gym.llm.config import LLMConfig, shared_backend
 from tests.envs.webshop.conftest import expert_actions
@@ -49,8 +49,8 @@ def test_labels_resume_from_the_cache(shop: TextEpisodes, llm, tmp_path: Path) -
 
     def label(backend):
         judge = CriteriaJudge(backend, tmp_path, shop.judge_template, shop.criteria)
-        texts = {"outcome_text": shop.outcome_text, "outcome_words": shop.outcome_words}
-        return label_outcomes([episode], goals, judge, shop.combine, **texts, hindsight=1, truth=shop.truth,
+        rate = judge_rater(judge, shop.combine, shop.outcome_text)
+        return label_outcomes([episode], goals, rate, outcome_words=shop.outcome_words, hindsight=1, truth=shop.truth,
                               progress=False)  # fmt: skip
 
     labels = label(llm)

@@ -4,8 +4,9 @@ needs of WebShop, and nothing of that path itself.
 - :class:`WebShopEpisodes` -- the shop served for a run (the catalog on a loopback port, or a remote server),
   pages as WebShop's :func:`~teduo_gym.envs.webshop.pages.state_text`, ``search[...]`` / ``click[...]`` as the
   actions of a page, a :class:`~teduo_gym.envs.webshop.pages.Purchase` as an episode's outcome (with the catalog's
-  reward of it for any goal), the judge's four criteria and WebShop's way to combine them, and LLM-written search
-  queries for the behaviour policy.
+  reward of it for any goal), the judge's four criteria and WebShop's way to combine them, the goal schema of
+  compiled purchase labels (:class:`~teduo_gym.envs.webshop.purchase.PurchaseSchema`; a remote server must serve
+  the catalog of ``serve_config``), LLM-written search queries and a scripted shopper for the behaviour policy.
 - :data:`ACT_TEMPLATE`, :data:`REACT_TEMPLATE`, :data:`QUERY_TEMPLATE`, :data:`JUDGE_TEMPLATE`, :data:`CRITERIA` --
   the prompts.
 """
@@ -16,7 +17,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from teduo_gym.envs.knowledge import ActionChoices
+from teduo_gym.envs.knowledge import ActionChoices, OutcomeSchema
 from teduo_gym.envs.webshop.pages import (
     Purchase,
     PurchaseTracker,
@@ -25,6 +26,7 @@ from teduo_gym.envs.webshop.pages import (
     has_search_bar,
     state_text,
 )
+from teduo_gym.envs.webshop.purchase import PurchaseSchema, scripted_action
 from teduo_gym.envs.webshop.server import WebShopServeConfig, WebShopServer
 
 __all__ = ["ACT_TEMPLATE", "CRITERIA", "JUDGE_TEMPLATE", "QUERY_TEMPLATE", "REACT_TEMPLATE", "WebShopEpisodes"]
@@ -106,6 +108,7 @@ class WebShopEpisodes:
         self.base_url, self.timeout_s = base_url, timeout_s
         self.page_chars, self.item_chars = page_chars, item_chars
         self.truth: Callable[[Mapping[str, Any], int], float] | None = None
+        self.outcome_schema: OutcomeSchema | None = None
         self._server: WebShopServer | None = None
         self._env: PurchaseTracker | None = None
 
@@ -119,6 +122,9 @@ class WebShopEpisodes:
             url = self._server.url
             purchase_truth = catalog_truth(engine.catalog)
             self.truth = lambda outcome, goal: purchase_truth(_purchase(outcome), goal)
+            self.outcome_schema = PurchaseSchema(engine.catalog)
+        else:
+            self.outcome_schema = PurchaseSchema(self.serve_config.load_catalog())
         self._env = PurchaseTracker(WebShopEnv(url, timeout_s=self.timeout_s))
         return self
 
@@ -225,6 +231,11 @@ class WebShopEpisodes:
             query = answer.strip().strip('"').replace("[", " ").replace("]", " ").strip()
             queries.append(query or " ".join(instruction.split()[:8]))
         return queries
+
+    @staticmethod
+    def scripted_action(observation: Mapping[str, str], choice: Mapping[str, str]) -> str | None:
+        """:func:`~teduo_gym.envs.webshop.purchase.scripted_action`: a shopper following an instruction's reading."""
+        return scripted_action(observation, choice)
 
 
 def _purchase(outcome: Mapping[str, Any]) -> Purchase:

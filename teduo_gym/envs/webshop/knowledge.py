@@ -13,6 +13,7 @@ shop played as text episodes (:meth:`~WebShopKnowledge.text_episodes`) for ``ted
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
@@ -238,6 +239,7 @@ class WebShopKnowledge(EnvKnowledge):
         timeout_s: float | None = None,
         page_chars: int = 600,
         item_chars: int = 40,
+        data_dir: str | Path | None = None,
         **unknown: Any,
     ) -> WebShopEpisodes:
         """WebShop as :class:`~teduo_gym.envs.TextEpisodes` (``teduo run``'s episode path; its ``env_options``).
@@ -253,17 +255,23 @@ class WebShopKnowledge(EnvKnowledge):
             timeout_s: seconds a request to the server may take (default: the knowledge's).
             page_chars: characters of a page an agent reads.
             item_chars: characters of each text of a page.
+            data_dir: WebShop data files of the catalog (default: the knowledge's; the shipped demo unless set).
+                Served on loopback, or, with ``base_url``, the catalog that server serves (the purchase schema
+                and the true reward read it).
 
         Raises:
             KnowledgeError: an option WebShop does not have.
         """
         if unknown:
             raise KnowledgeError(
-                f"WebShop has no options {sorted(unknown)}; its env_options are base_url, timeout_s, page_chars and "
-                "item_chars"
+                f"WebShop has no options {sorted(unknown)}; its env_options are base_url, timeout_s, page_chars, "
+                "item_chars and data_dir"
             )
+        serve_config = self.serve_config
+        if data_dir is not None:
+            serve_config = dataclasses.replace(serve_config, data_dir=Path(data_dir))
         return WebShopEpisodes(
-            self.serve_config,
+            serve_config,
             seed=seed,
             base_url=base_url or self.base_url,
             timeout_s=self.timeout_s if timeout_s is None else timeout_s,

@@ -11,13 +11,16 @@ from teduo_gym.envs.webshop import WebShopConnectionError, WebShopEngine, WebSho
 from teduo_gym.recipes.teduo import RunConfig, StagePaths, run
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
-WEBSHOP = {"env": "teduo/WebShop-v0", "label_mode": "judge", "examples": "filtered_bc", "bc_keep": 1}
+WEBSHOP = {"env": "teduo/WebShop-v0", "label_mode": "compiled", "examples": "filtered_bc", "bc_keep": 1}
 
 
 def test_example_config_loads() -> None:
     config = RunConfig.from_file(EXAMPLES / "webshop-quick.json")
     assert config.env == "teduo/WebShop-v0" and config.env_options == {"page_chars": 400, "item_chars": 32}
     assert StagePaths.of(config).labels.name == "labels.jsonl" and StagePaths.of(config).goals is not None
+    assert (config.label_mode, config.policy) == ("judge", "random")
+    compiled = RunConfig.from_file(EXAMPLES / "webshop-compiled.json")
+    assert (compiled.label_mode, compiled.policy, compiled.eval_episodes) == ("compiled", "mixture", 50)
 
 
 def test_a_former_webshop_run_config_names_the_migration(tmp_path: Path) -> None:
@@ -42,8 +45,22 @@ def test_the_cli_names_the_migration_and_keeps_webshop_serve(tmp_path: Path, cap
 def test_settings_of_the_other_path_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"\['episodes'\] are settings of environments played as text episodes"):
         run(RunConfig(out=tmp_path, episodes=3), progress=False)
-    with pytest.raises(ValueError, match="set label_mode to 'judge'"):
-        run(RunConfig(out=tmp_path, **{**WEBSHOP, "label_mode": "compiled"}), progress=False)
+    with pytest.raises(ValueError, match=r"set label_mode to one of \('judge', 'compiled'\)"):
+        run(RunConfig(out=tmp_path, **{**WEBSHOP, "label_mode": "proxy"}), progress=False)
+    with pytest.raises(ValueError, match="policy='expert.zip': text episodes are collected by one of"):
+        run(RunConfig(out=tmp_path, **{**WEBSHOP, "policy": "expert.zip"}), progress=False)
+    assert not list(tmp_path.iterdir())  # refused before any work
+
+
+def test_judge_labels_random_episodes(tmp_path: Path) -> None:
+    """The judge labels the outcomes of the random behaviour policy (no reading of instructions)."""
+    config = RunConfig(out=tmp_path, **{**WEBSHOP, "label_mode": "judge", "policy": "random"}, episodes=4,
+                       max_steps=6, hindsight_goals=1)  # fmt: skip
+    stages = run(config, progress=False, until="label")["stages"]
+    assert list(stages) == ["goals", "collect", "label"]
+    labels = [json.loads(line) for line in next(tmp_path.glob("labels-*/labels.jsonl")).read_text().splitlines()]
+    assert all(set(lb["parts"]) == {"category", "attributes", "options", "price"} for lb in labels)
+    assert not list(tmp_path.glob("readings-*.json"))
 
 
 def test_a_server_that_is_down_is_a_clear_error(tmp_path: Path) -> None:
@@ -87,6 +104,10 @@ def test_tiny_run_end_to_end_and_resumed(tmp_path: Path, capsys: pytest.CaptureF
     assert results["labelling"]["all"]["pairs"] == results["data"]["labels"] > 0
     assert results["bc"]["examples"] > 0 and results["data"]["episodes"] == 6
     assert list(results["stages"]) == ["goals", "collect", "label", "examples", "finetune", "evaluate"]
+    reading = results["reading"]  # instructions read on first use: the episodes' goals and their hindsight goals
+    assert set(reading) == {"instructions", "type", "attributes", "options", "price", "all"}
+    assert 1 <= reading["instructions"] <= 12 and reading["all"] >= 0.8
+    assert results["labelling"]["all"]["accuracy"] >= 0.8  # compiled labels agree with WebShop's reward
     assert record["config"]["episodes"] == 6 and "torch" in record["versions"]
     assert "| fine-tuned |" in next(out.glob("results-*.md")).read_text()
     pages = [json.loads(line)["states"] for line in next(out.glob("data-*/episodes.jsonl")).read_text().splitlines()]
