@@ -79,7 +79,8 @@ class SegmentReplay:
 
     def add(self, rollout: Rollout) -> None:
         """Keep every column of ``rollout`` (the newest ``capacity`` of them when there are more)."""
-        n = rollout.action.shape[1]
+        n = min(rollout.action.shape[1], self.capacity)
+        rollout = Rollout(*(x[:, -n:] for x in rollout))
         slots = (self.next + np.arange(n)) % self.capacity
         for stored, new in zip(self.columns, rollout):
             stored[:, slots] = np.asarray(new)

@@ -197,7 +197,7 @@ def _evaluation_sections(evaluations: Mapping[str, Sequence[tuple[_Results, Eval
         ]
         lines += ["", f"### {name}", "", markdown_rows(header, rows)]
     rows = [
-        [agent, f"{_count([s['coverage'] for s in runs])} / {_show([s['instructions'] for s in runs], 1.0, 0)}"]
+        [agent, f"{_count([s['coverage'] for s in runs])} / {np.mean([s['instructions'] for s in runs]):g}"]
         for agent, runs in summaries.items()
     ]
     lines += ["", "### all sets (distinct instructions)", "", markdown_rows(["agent", "coverage"], rows)]
