@@ -148,6 +148,7 @@ def _label(config: RunConfig, episodes: TextEpisodes, progress: bool) -> None:
     reward under each instruction's reading), and their accuracy."""
     from teduo_gym.datasets.text_episodes import TextEpisodeFile
     from teduo_gym.labeling.outcomes import (
+        THRESHOLD,
         CriteriaJudge,
         compiled_rater,
         judge_rater,
@@ -174,9 +175,13 @@ def _label(config: RunConfig, episodes: TextEpisodes, progress: bool) -> None:
         progress=progress,
     )
     own = {e.key: e.goal_index for e in played}
+    # compiled labels are on the true reward's scale: checked at their own threshold; the judge's at the paper's 0.6
+    bar = config.threshold if config.label_mode == "compiled" else THRESHOLD
     accuracy = {
-        "all": label_accuracy(labels, config.threshold),
-        "own_goal": label_accuracy([lb for lb in labels if own.get(lb.episode) == lb.goal_index], config.threshold),
+        "all": label_accuracy(labels, config.threshold, bar),
+        "own_goal": label_accuracy(
+            [lb for lb in labels if own.get(lb.episode) == lb.goal_index], config.threshold, bar
+        ),
     }
     write_json(paths.labels.parent / "accuracy.json", accuracy, indent=1)
     write_text(paths.labels, "".join(json.dumps(dataclasses.asdict(lb)) + "\n" for lb in labels))
@@ -277,6 +282,8 @@ def episode_results(
 
 def _markdown(config: RunConfig, results: dict[str, Any]) -> str:
     """The results as a markdown report."""
+    from teduo_gym.labeling.outcomes import THRESHOLD
+
     data, bc, stages = results["data"], results["bc"], results["stages"]
     lines = [
         f"# TEDUO on {config.env} ({config.out})",
@@ -290,7 +297,7 @@ def _markdown(config: RunConfig, results: dict[str, Any]) -> str:
         f"policy {100 * data['mean_true_reward']:.1f}); {data['labels']} (outcome, goal) labels.",
         "",
         f"Labelling ({config.label_mode}) vs the true reward (label >= {config.threshold} as a prediction of true "
-        "reward >= 0.6):",
+        f"reward >= {results['labelling']['all'].get('true_threshold', THRESHOLD)}):",
         "",
         "| pairs | accuracy | precision | recall | true pos. | labelled pos. | mean abs error | correlation |",
         "|---|---|---|---|---|---|---|---|",
