@@ -48,7 +48,7 @@ class RewardParts:
     Attributes:
         total: the reward, in [0, 1].
         r_type: 1, 0.5, 0.1 or 0 -- whether the bought product is of the goal's type.
-        r_att: the fraction of goal attributes matched.
+        r_att: the fraction of goal attributes matched (1 when the goal has none).
         r_option: the fraction of goal options matched (None when the goal has none).
         r_price: whether the price is within the goal's bound.
         query_match, category_match, title_score: what ``r_type`` was decided on.
@@ -188,7 +188,7 @@ def webshop_reward(product: Product, goal: Goal, price: float, options: Mapping[
     return RewardParts(
         total=(n_att + n_opt + r_price) / denominator * r_type,
         r_type=r_type,
-        r_att=n_att / len(goal.attributes),
+        r_att=n_att / len(goal.attributes) if goal.attributes else 1.0,
         r_option=n_opt / len(goal.goal_options) if goal.goal_options else None,
         r_price=r_price,
         query_match=query_match,

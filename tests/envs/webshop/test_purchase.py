@@ -107,3 +107,10 @@ def test_webshops_own_files_read_and_shopped(tmp_path: Path) -> None:
             assert episode.outcome is not None
             compiled = schema.reward(choices[goal], episode.outcome)["total"]
             assert (compiled >= 0.6) == (shop.truth(episode.outcome, goal) >= 0.6)
+
+
+def test_a_reading_without_attributes_or_options_scores(catalog: Catalog) -> None:
+    goal = catalog.goals[0]
+    choice = {"type": goal.query, "attributes": "", "options": "", "price": NO_BOUND}
+    parts = PurchaseSchema(catalog).reward(choice, {"asin": goal.asin.lower(), "options": []})
+    assert parts == {"total": 1.0, "type": 1.0, "attributes": 1.0, "options": 1.0, "price": 1.0}
