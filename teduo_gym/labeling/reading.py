@@ -28,6 +28,7 @@ __all__ = [
     "SIMILARITY_WEIGHT",
     "Embedder",
     "ReadingAccuracy",
+    "choice_accuracy",
     "option_similarity",
     "slot_accuracy",
 ]
@@ -173,3 +174,18 @@ def slot_accuracy(
         for s in [*slots, ALL]:
             correct[kind, s] += s not in wrong and not (s == ALL and wrong)
     return ReadingAccuracy(slots, kinds, correct, counts, errors)
+
+
+def choice_accuracy(choices: Sequence[Mapping[str, str]], oracles: Sequence[Mapping[str, str]]) -> dict[str, float]:
+    """Per slot of the oracles, the share of ``choices`` equal to them, and ``"all"``: whole choices equal (for
+    schemas without goal kinds, e.g. an :class:`~teduo_gym.envs.OutcomeSchema`).
+
+    Example:
+        >>> choice_accuracy([{"a": "x", "b": "y"}, {"a": "x", "b": "z"}], [{"a": "x", "b": "y"}] * 2)
+        {'a': 1.0, 'b': 0.5, 'all': 0.5}
+    """
+    if not oracles or len(choices) != len(oracles):
+        raise ValueError(f"need as many choices as oracles (at least one), got {len(choices)} and {len(oracles)}")
+    n = len(oracles)
+    table = {s: sum(c.get(s) == o[s] for c, o in zip(choices, oracles)) / n for s in oracles[0]}
+    return table | {ALL: sum(dict(c) == dict(o) for c, o in zip(choices, oracles)) / n}

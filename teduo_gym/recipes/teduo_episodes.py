@@ -115,6 +115,8 @@ def _readings(config: RunConfig, episodes: TextEpisodes) -> InstructionReadings:
 def _reading_accuracy(config: RunConfig, episodes: TextEpisodes) -> dict[str, Any] | None:
     """The accuracy per slot (and of whole readings, ``"all"``) of the training instructions read, against the
     schema's oracle; None when the run read nothing or the environment knows no answers."""
+    from teduo_gym.labeling.reading import choice_accuracy
+
     paths = StagePaths.of(config)
     schema = episodes.outcome_schema
     if schema is None or paths.readings is None or not paths.readings.is_file():
@@ -124,8 +126,8 @@ def _reading_accuracy(config: RunConfig, episodes: TextEpisodes) -> dict[str, An
     known = [(c, o) for c, o in pairs if o is not None]
     if not known:
         return None
-    accuracy = {s.name: round(sum(c[s.name] == o[s.name] for c, o in known) / len(known), 3) for s in schema.slots}
-    return {"instructions": len(known), **accuracy, "all": round(sum(c == o for c, o in known) / len(known), 3)}
+    accuracy = choice_accuracy([c for c, _ in known], [o for _, o in known])
+    return {"instructions": len(known), **{slot: round(a, 3) for slot, a in accuracy.items()}}
 
 
 def _goals(config: RunConfig) -> tuple[dict[int, str], list[int]]:

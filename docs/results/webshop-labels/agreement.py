@@ -22,6 +22,7 @@ import numpy as np
 from teduo_gym.envs import knowledge_for
 from teduo_gym.envs.webshop.purchase import PurchaseSchema
 from teduo_gym.labeling import CriteriaJudge, OutcomeLabel, choose, label_accuracy
+from teduo_gym.labeling.reading import choice_accuracy
 from teduo_gym.llm.config import LLMConfig, shared_backend
 from teduo_gym.llm.embedding import shared_embedder
 
@@ -62,13 +63,6 @@ def purchases(catalog: Any, seed: int) -> list[tuple[int, dict[str, Any]]]:
         pairs.append((index, outcome(same[int(rng.integers(len(same)))], None)))
         pairs.append((index, outcome(catalog.products[int(rng.integers(len(catalog.products)))], None)))
     return pairs
-
-
-def field_accuracy(choices: list[dict[str, str]], oracles: list[dict[str, str]]) -> dict[str, float]:
-    """Per slot (and "all"): the share of readings equal to the catalog's."""
-    slots = list(oracles[0])
-    table = {s: float(np.mean([c[s] == o[s] for c, o in zip(choices, oracles)])) for s in slots}
-    return table | {"all": float(np.mean([c == o for c, o in zip(choices, oracles)]))}
 
 
 def main() -> None:
@@ -118,7 +112,7 @@ def main() -> None:
             if backend is reader_llm and weight and embedder is None:
                 compiled_labels = labels  # the default reader's, compared with the judge on the same pairs
             results["readers"][name] = {
-                "fields": field_accuracy(choices, oracles),
+                "fields": choice_accuracy(choices, oracles),
                 "at_0.6": label_accuracy(labels, 0.6),
                 "at_1.0": label_accuracy(labels, 1.0, 1.0),
                 "read_seconds": round(seconds, 1),
