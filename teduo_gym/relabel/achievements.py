@@ -43,16 +43,19 @@ CRAFTAX_CLASSIC_ACHIEVEMENTS: tuple[str, ...] = (
     "make_iron_sword",
 )
 
-# Words that may stand for a word of an achievement's name.
+# Words that may stand for a word of an achievement's name. A clause word stands for one name word only, so
+# "walk to the plant" is not "place plant" and "drink 8" is not "collect drink".
 _SYNONYMS: dict[str, frozenset[str]] = {
     k: frozenset(v.split())
     for k, v in {
-        "collect": "collect gather get obtain chop harvest mine pick acquire grab drink",
+        "collect": "collect gather get obtain chop harvest mine dig pick acquire grab",
         "place": "place put build set plant",
         "make": "make craft build create forge",
         "eat": "eat consume",
         "defeat": "defeat kill slay beat fight",
         "wood": "wood tree log logs timber",
+        "stone": "stone rock",
+        "cow": "cow beef",
         "drink": "drink water",
         "table": "table workbench",
         "plant": "plant sapling crop",
@@ -60,9 +63,16 @@ _SYNONYMS: dict[str, frozenset[str]] = {
         "up": "up",
     }.items()
 }
+# Other ways of saying an achievement: literal words that all must appear ("drink" is not a way of collecting, so
+# "drink wood" is not "collect wood").
+_FORMS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "collect_drink": (("drink",), ("thirst",)),
+    "wake_up": (("sleep",),),
+}
 _CLAUSES = re.compile(r"\s*(?:,|;|\band\b|\bthen\b|\bafter\b|\bbefore\b)\s*")
 _WORDS = re.compile(r"[a-z]+")
 _ARTICLES = frozenset("a an the some".split())
+_PRONOUNS = frozenset("it them".split())
 # Words that name nothing: what an instruction and a state text may share without being about the same thing.
 _FUNCTION_WORDS = _ARTICLES | frozenset("to at on in into onto of off with next near by from for up down".split())
 
@@ -91,11 +101,24 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(_stem(w) for w in _WORDS.findall(text.lower()) if w not in _FUNCTION_WORDS)
 
 
+def _fills(slots: Sequence[frozenset[str]], words: set[str]) -> bool:
+    """Whether distinct words of ``words`` fill every slot (each slot: the words that may fill it).
+
+    Example:
+        >>> _fills([frozenset({"place", "plant"}), frozenset({"plant", "sapling"})], {"walk", "plant"})
+        False
+    """
+    if not slots:
+        return True
+    return any(_fills(slots[1:], words - {word}) for word in slots[0] & words)
+
+
 class AchievementMatcher:
     """Map an instruction to the achievements it asks for, clause by clause.
 
-    A clause matches an achievement when it holds every word of the achievement's name (or a synonym: "chop a
-    tree" is collect wood, "kill a zombie" defeat zombie); the longest name wins, so "make a stone pickaxe" is
+    A clause matches an achievement when distinct words of it stand for every word of the achievement's name (a
+    synonym: "chop a tree" is collect wood, "kill a zombie" defeat zombie), or it says one of a few other forms
+    ("drink water" is collect drink, "go to sleep" wake up); the longest name wins, so "make a stone pickaxe" is
     not also "collect stone". A clause with no keyword match is compared with the names by embedding similarity
     when an embedder is given. Compositional instructions ("collect wood and place a table") give several.
 
@@ -110,10 +133,10 @@ class AchievementMatcher:
         ('collect_wood', 'make_wood_pickaxe')
         >>> matcher.match("make a stone sword"), matcher.match("place a table next to water")
         (('make_stone_sword',), ('place_table',))
-        >>> matcher.match("eat a plant"), matcher.match("plant a sapling")
-        (('eat_plant',), ('place_plant',))
-        >>> matcher.match("walk around the lake")
-        ()
+        >>> matcher.match("eat a plant"), matcher.match("plant a sapling"), matcher.match("collect stone and place it")
+        (('eat_plant',), ('place_plant',), ('collect_stone', 'place_stone'))
+        >>> matcher.match("walk around the lake"), matcher.match("walk to the plant"), matcher.match("drink wood")
+        ((), (), ('collect_drink',))
     """
 
     def __init__(self, names: Sequence[str], embedder: TextEmbedder | None = None, threshold: float = 0.75):
@@ -121,20 +144,28 @@ class AchievementMatcher:
         self.embedder = embedder
         self.threshold = threshold
         self._exact = [name.split("_") for name in self.names]
-        self._words = [[_SYNONYMS.get(w, frozenset({w})) for w in exact] for exact in self._exact]
+        # Each name's forms: a list of word slots, each the set of words that may fill it.
+        self._forms = [
+            [[_SYNONYMS.get(w, frozenset({w})) for w in exact]]
+            + [[frozenset({w}) for w in form] for form in _FORMS.get(name, ())]
+            for name, exact in zip(self.names, self._exact)
+        ]
         self._name_embeddings: np.ndarray | None = None
 
     def match(self, instruction: str) -> tuple[str, ...]:
         """The achievements the instruction asks for, in the order of its clauses (no repeats)."""
         found: dict[str, None] = {}
+        thing: list[str] = []  # what the last matched clause acted on: what "it" stands for in the next
         for clause in _CLAUSES.split(instruction.lower()):
             words = {_stem(w) for w in _WORDS.findall(clause)} | set(_WORDS.findall(clause))
             words |= {"wood"} if "wooden" in words else set()
-            hits = [k for k, ws in enumerate(self._words) if all(syn & words for syn in ws)]
+            words |= set(thing) if words & _PRONOUNS else set()
+            hits = [k for k, forms in enumerate(self._forms) if any(_fills(slots, words) for slots in forms)]
             if hits:
                 # The longest name, then the one with most words said literally ("eat a plant" is not place_plant).
                 best = max(hits, key=lambda k: (len(self._exact[k]), len(words.intersection(self._exact[k]))))
                 found[self.names[best]] = None
+                thing = self._exact[best][1:]
             elif self.embedder is not None and normalize(clause):
                 name = self._closest(clause)
                 if name is not None:

@@ -54,6 +54,13 @@ def test_craftax_order():
         ("drink water from the lake", ("collect_drink",)),
         ("wake up", ("wake_up",)),
         ("explore the map", ()),
+        # One clause word stands for one name word, and "drink" is not a way of collecting (issue 18).
+        ("drink wood", ("collect_drink",)),
+        ("walk to the plant", ()),
+        ("get some sleep", ("wake_up",)),
+        ("eat some beef", ("eat_cow",)),
+        # "it" is what the clause before acted on.
+        ("collect a sapling and plant it", ("collect_sapling", "place_plant")),
     ],
 )
 def test_matcher_keywords(instruction, expected):

@@ -179,3 +179,16 @@ def test_coverage_and_summary():
     assert summary["sets"]["two"] == {"instructions": 2, "mean_success": 0.625, "coverage": 1}
     assert (summary["instructions"], summary["coverage"]) == (3, 1)
     json.dumps(summary, allow_nan=False)
+
+
+def test_the_matcher_reads_every_evaluation_instruction_as_its_checker_does():
+    from teduo_gym.relabel import AchievementMatcher
+
+    matcher = AchievementMatcher(ACHIEVEMENTS, shared_embedder())
+    wrong = {
+        text: matcher.match(text)
+        for instructions in EVALUATION_SETS.values()
+        for text, truth in instructions.items()
+        if matcher.match(text) != truth
+    }
+    assert wrong == {}
