@@ -73,6 +73,7 @@ def main(config_path: str, evaluation: str) -> None:
     env = QuietGeneration(gym.make(config.env))  # no "Sampling rejected" lines
     cases: dict[tuple[int, str], str] = {}
     counts: dict[tuple[str, str, str], collections.Counter] = collections.defaultdict(collections.Counter)
+    failed: dict[tuple[str, str, str], list[tuple[int, int]]] = collections.defaultdict(list)  # (length, invalid)
     for path in sorted(Path(evaluation, "episodes").glob("*.jsonl")):
         for line in path.read_text().splitlines():
             e = json.loads(line)
@@ -80,11 +81,22 @@ def main(config_path: str, evaluation: str) -> None:
             if key not in cases:
                 cases[key] = episode_case(env, *key)
             counts[(e["agent"], e["kind"], cases[key])][e["success"]] += 1
-    print("| agent | goal kind | goal object at the start | episodes | successes | success % |")
-    print("|---|---|---|---|---|---|")
+            if not e["success"]:
+                failed[(e["agent"], e["kind"], cases[key])].append((e["length"], e["invalid_actions"]))
+    print(
+        "| agent | goal kind | goal object at the start | episodes | successes | success % "
+        "| failures at the step cap | invalid actions in failures % |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    cap = config.eval_steps or config.max_steps
     for (agent, kind, case), c in sorted(counts.items()):
-        n = c[True] + c[False]
-        print(f"| {agent} | {kind} | {case} | {n} | {c[True]} | {100 * c[True] / n:.0f} |")
+        n, lost = c[True] + c[False], failed[(agent, kind, case)]
+        capped = sum(length >= cap for length, _ in lost)
+        invalid = 100 * sum(i for _, i in lost) / max(1, sum(length for length, _ in lost))
+        print(
+            f"| {agent} | {kind} | {case} | {n} | {c[True]} | {100 * c[True] / n:.0f} | {capped} / {len(lost)} "
+            f"| {invalid:.0f} |"
+        )
 
 
 if __name__ == "__main__":
