@@ -18,7 +18,7 @@ import gymnasium as gym
 from minigrid.core.actions import Actions
 
 from teduo_gym.envs.babyai import QuietGeneration
-from teduo_gym.envs.babyai.abstraction import choice_of_goal, refs_of
+from teduo_gym.envs.babyai.goals import parse_goal
 from teduo_gym.evaluation.rollout import run_episodes
 from teduo_gym.recipes.teduo import RunConfig
 from teduo_gym.recipes.teduo_evaluation import RunAgents
@@ -27,14 +27,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 from causes import episode_case  # noqa: E402
 
 KINDS = ("pick up", "put next to")
-
-
-def _is(obj: Any, ref: Any) -> bool:
-    return (
-        obj is not None
-        and (ref.type == "any" or obj.type == ref.type)
-        and (ref.color is None or obj.color == ref.color)
-    )
 
 
 class Trace(gym.Wrapper):
@@ -48,19 +40,19 @@ class Trace(gym.Wrapper):
     def reset(self, **kwargs: Any) -> Any:
         out = self.env.reset(**kwargs)
         goal = kwargs["options"]["goal"]
-        self.ref = refs_of(choice_of_goal(self.canonical(goal)))[0]
+        self.ref = parse_goal(self.canonical(goal)).object
         record = {"key": (kwargs["seed"], goal), "facing": 0, "actions": collections.Counter(), "carried": set()}
         self.episodes.append(record)
         return out
 
     def step(self, action: Any) -> Any:
         base, record = self.env.unwrapped, self.episodes[-1]
-        if _is(base.grid.get(*base.front_pos), self.ref):
+        if self.ref.matches(base.grid.get(*base.front_pos)):
             record["facing"] += 1
             record["actions"][Actions(int(action)).name] += 1
         out = self.env.step(action)
         if base.carrying is not None:
-            record["carried"].add("goal object" if _is(base.carrying, self.ref) else "another object")
+            record["carried"].add("goal object" if self.ref.matches(base.carrying) else "another object")
         record["success"] = bool(out[4].get("is_success", out[1] > 0))
         return out
 
