@@ -150,15 +150,37 @@ class InstructionBuffer:
         p = np.exp(logits - logits.max())
         return p / p.sum()
 
-    def sample(self, n: int) -> list[str]:
+    def sample(self, n: int, available: np.ndarray | None = None) -> list[str]:
         """Draw ``n`` instructions (with replacement) by priority.
 
+        Args:
+            n: instructions to draw.
+            available: optional boolean ``(n, len(self))`` matrix, in :attr:`instructions` order: draw ``k`` is made
+                among the instructions its row allows (their probabilities renormalised), or among all of them
+                when its row allows none. A world that already achieved an instruction passes it as unavailable.
+
         Raises:
-            ValueError: the buffer is empty.
+            ValueError: the buffer is empty, or ``available`` has another shape.
+
+        Example:
+            >>> buffer = InstructionBuffer(seed=0)
+            >>> buffer.add(["collect wood", "place table"], source="fixed")
+            >>> buffer.sample(3, available=np.array([[False, True], [True, False], [False, False]]))[:2]
+            ['place table', 'collect wood']
         """
         if not self.entries:
             raise ValueError("the instruction buffer is empty: add instructions before sampling.")
-        picks = self.rng.choice(len(self.entries), size=n, p=self.probabilities())
+        p = self.probabilities()
+        if available is None:
+            picks = self.rng.choice(len(p), size=n, p=p)
+        else:
+            allowed = np.asarray(available, bool)
+            if allowed.shape != (n, len(p)):
+                raise ValueError(f"available must have shape ({n}, {len(p)}) (draws x instructions): {allowed.shape}")
+            weights = np.where(allowed | ~allowed.any(1, keepdims=True), p, 0.0)
+            cdf = np.cumsum(weights, axis=1)
+            draws = self.rng.random(n) * cdf[:, -1]
+            picks = np.minimum((cdf <= draws[:, None]).sum(1), len(p) - 1)
         names = self.instructions
         return [names[i] for i in picks]
 

@@ -64,3 +64,18 @@ def test_errors():
         InstructionBuffer().sample(1)
     with pytest.raises(ValueError, match="temperature"):
         InstructionBuffer(temperature=0)
+
+
+def test_available_restricts_each_draw_and_keeps_the_proportions():
+    buffer = trained("low_success", seed=3)
+    allowed = np.tile([True, True, False], (4000, 1))
+    allowed[:1000] = [True, False, False]  # one choice
+    allowed[1000:1500] = False  # none: drawn among all
+    picks = buffer.sample(4000, allowed)
+    assert set(picks[:1000]) == {"collect wood"}
+    assert "eat cow" not in picks[1500:] and "eat cow" in picks[1000:1500]
+    p = buffer.probabilities()
+    share = np.mean([x == "place table" for x in picks[1500:]])
+    assert abs(share - p[1] / (p[0] + p[1])) < 0.03
+    with pytest.raises(ValueError, match="shape"):
+        buffer.sample(2, np.ones((2, 2), bool))

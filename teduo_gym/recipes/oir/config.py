@@ -137,6 +137,10 @@ class OIRConfig:
     max_grad_norm: float = 10.0
     #: how instructions are drawn from the buffer: "learning_progress" or "low_success".
     priority: str = "learning_progress"
+    #: draw a world's next instruction only among those it has not achieved yet. Craftax's achievements are unlocked
+    #: once per world episode, so an instruction the world already achieved can no longer be rewarded: drawn, it
+    #: holds the world, unrewarded, until the world's episode ends (False: the behaviour before issue 18's fix).
+    draw_unachieved: bool = True
     #: LLM-relabel the latest rollout every this many updates (ground-truth hindsight relabels every rollout).
     relabel_every: int = 10
     #: relabelled segments replayed per online world in each update (the arms other than "fixed"): the update's

@@ -9,11 +9,12 @@
 - :func:`check_memory` -- raises Craftax's ``BatchMemoryError`` (a ``MemoryError``) for a batch that cannot fit.
 
 Each world acts on one instruction at a time, drawn from the buffer when the world starts and again as soon as the
-instruction is achieved. An instruction's reward is the ground truth of the achievements it names (1 at the step
-the last of them is unlocked; the 22 fixed instructions name one each); an open-ended relabelled instruction
-("walk to the water") names none and gets OIR's embedding reward online: 1 at the first step whose changes (the
-world's text before and after the step, :func:`~teduo_gym.relabel.state_changes`, :data:`IGNORED_KEYS` aside) are
-similar enough to it.
+instruction is achieved, among those the world has not achieved yet (``draw_unachieved``: an achievement unlocks once
+per world episode, so one already achieved could not be rewarded again). An instruction's reward is the ground
+truth of the achievements it names (1 at the step the last of them is unlocked; the 22 fixed instructions name one
+each); an open-ended relabelled instruction ("walk to the water") names none and gets OIR's embedding reward online:
+1 at the first step whose changes (the world's text before and after the step,
+:func:`~teduo_gym.relabel.state_changes`, :data:`IGNORED_KEYS` aside) are similar enough to it.
 An arm that relabels turns a rollout's instruction episodes (segments) into relabelled segments, each a column of
 the rollout's steps carrying its new instruction, reward 1 where it is achieved and a mask over the segment up to
 there, kept in a :class:`~teduo_gym.recipes.oir.replay.SegmentReplay`:
@@ -238,7 +239,12 @@ class OIRTrainer:
     def _assign(self, envs: np.ndarray) -> None:
         """Draw new instructions for ``envs`` (world achievements already current)."""
         host = None
-        for env, instruction in zip(envs, self.buffer.sample(len(envs))):
+        available = None
+        if self.config.draw_unachieved and len(envs):
+            targets = np.stack([self.target(i) for i in self.buffer.instructions])
+            achieved = targets.any(1) & ~(targets & ~self.world_achievements[envs][:, None]).any(2)
+            available = ~achieved
+        for env, instruction in zip(envs, self.buffer.sample(len(envs), available)):
             self.instructions[env] = instruction
             target = self.target(instruction)
             self.done_before[env] = target.any() and bool(self.world_achievements[env][target].all())

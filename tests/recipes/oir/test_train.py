@@ -175,6 +175,24 @@ def test_a_segment_relabels_only_what_it_gained():
     assert seg.trajectory().gained == [(1, "place_table")]
 
 
+def test_a_world_draws_only_instructions_it_has_not_achieved(tmp_path):
+    """Craftax unlocks an achievement once per world episode: a world that holds collect_wood and place_table is
+    never told to do either again (before the fix such a draw held the world, unrewarded, until its end)."""
+    trainer = OIRTrainer(tiny(tmp_path, "fixed", updates=1))
+    wood, table = ACHIEVEMENTS.index("collect_wood"), ACHIEVEMENTS.index("place_table")
+    trainer.world_achievements[:] = False
+    trainer.world_achievements[:2, [wood, table]] = True
+    for _ in range(30):
+        trainer._assign(np.arange(4))
+        drawn = trainer.instructions
+        assert not {ACHIEVEMENT_GOALS[wood], ACHIEVEMENT_GOALS[table]} & set(drawn[:2])
+        assert not trainer.done_before.any()
+    old = OIRTrainer(tiny(tmp_path / "old", "fixed", updates=1, draw_unachieved=False))
+    old.world_achievements[:] = True
+    old._assign(np.arange(4))
+    assert old.done_before.all()  # every draw is already achieved, so it can never be rewarded
+
+
 @pytest.mark.parametrize("arm", ARMS)
 def test_every_arm_trains_at_a_tiny_budget(tmp_path, arm):
     relabeler = scripted_relabeler() if arm in ("relabel", "relabel_ground_truth") else None
