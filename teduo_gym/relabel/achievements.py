@@ -2,20 +2,22 @@
 
 - :data:`CRAFTAX_CLASSIC_ACHIEVEMENTS` -- the 22 achievements of Craftax-Classic, in the environment's order (kept
   here so that this package does not import the environment; the default achievement vocabulary).
+- :data:`VERB_SYNONYMS` -- the English verbs every matcher knows; an environment's own words come from its knowledge
+  (Craftax's: :data:`teduo_gym.envs.craftax.ACHIEVEMENT_SYNONYMS` and ``ACHIEVEMENT_FORMS``).
 - :class:`AchievementMatcher` -- ``match("collect wood, then place a table") -> ("collect_wood", "place_table")``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
 from teduo_gym.llm.embedding import TextEmbedder
 from teduo_gym.relabel.trajectory import achievement_phrase
 
-__all__ = ["CRAFTAX_CLASSIC_ACHIEVEMENTS", "AchievementMatcher", "content_words", "normalize"]
+__all__ = ["CRAFTAX_CLASSIC_ACHIEVEMENTS", "VERB_SYNONYMS", "AchievementMatcher", "content_words", "normalize"]
 
 #: Craftax-Classic's achievements in column order of ``state.achievements``.
 CRAFTAX_CLASSIC_ACHIEVEMENTS: tuple[str, ...] = (
@@ -43,31 +45,17 @@ CRAFTAX_CLASSIC_ACHIEVEMENTS: tuple[str, ...] = (
     "make_iron_sword",
 )
 
-# Words that may stand for a word of an achievement's name. A clause word stands for one name word only, so
-# "walk to the plant" is not "place plant" and "drink 8" is not "collect drink".
-_SYNONYMS: dict[str, frozenset[str]] = {
-    k: frozenset(v.split())
+#: English verbs that may stand for the verb of an achievement's name (``collect_wood``: "gather", "chop"). An
+#: environment adds its own words (nouns above all: "tree" for wood) with ``AchievementMatcher(synonyms=...)``.
+VERB_SYNONYMS: dict[str, tuple[str, ...]] = {
+    k: tuple(v.split())
     for k, v in {
-        "collect": "collect gather get obtain chop harvest mine dig pick acquire grab",
-        "place": "place put build set plant",
-        "make": "make craft build create forge",
-        "eat": "eat consume",
-        "defeat": "defeat kill slay beat fight",
-        "wood": "wood tree log logs timber",
-        "stone": "stone rock",
-        "cow": "cow beef",
-        "drink": "drink water",
-        "table": "table workbench",
-        "plant": "plant sapling crop",
-        "wake": "wake awake",
-        "up": "up",
+        "collect": "gather get obtain chop harvest mine dig pick acquire grab",
+        "place": "put build set plant",
+        "make": "craft build create forge",
+        "eat": "consume",
+        "defeat": "kill slay beat fight",
     }.items()
-}
-# Other ways of saying an achievement: literal words that all must appear ("drink" is not a way of collecting, so
-# "drink wood" is not "collect wood").
-_FORMS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "collect_drink": (("drink",), ("thirst",)),
-    "wake_up": (("sleep",),),
 }
 _CLAUSES = re.compile(r"\s*(?:,|;|\band\b|\bthen\b|\bafter\b|\bbefore\b)\s*")
 _WORDS = re.compile(r"[a-z]+")
@@ -116,38 +104,61 @@ def _fills(slots: Sequence[frozenset[str]], words: set[str]) -> bool:
 class AchievementMatcher:
     """Map an instruction to the achievements it asks for, clause by clause.
 
-    A clause matches an achievement when distinct words of it stand for every word of the achievement's name (a
-    synonym: "chop a tree" is collect wood, "kill a zombie" defeat zombie), or it says one of a few other forms
-    ("drink water" is collect drink, "go to sleep" wake up); the longest name wins, so "make a stone pickaxe" is
-    not also "collect stone". A clause with no keyword match is compared with the names by embedding similarity
-    when an embedder is given. Compositional instructions ("collect wood and place a table") give several.
+    A clause matches an achievement when distinct words of it stand for every word of the achievement's name (the
+    word itself or a synonym: with ``synonyms={"wood": ["tree"]}``, "chop a tree" is collect wood), or it says one
+    of the achievement's other ``forms`` (all of a form's words: ``forms={"wake_up": [["sleep"]]}``); the longest
+    name wins, so "make a stone pickaxe" is not also "collect stone". A clause word fills one name word only, so
+    "walk to the plant" is not "place plant". A clause with no keyword match is compared with the names by
+    embedding similarity when an embedder is given. Compositional instructions ("collect wood and place a table")
+    give several; "it"/"them" stand for what the previous clause acted on.
 
     Args:
         names: the achievement names (``"collect_wood"``).
         embedder: for the fallback (None: keywords only).
         threshold: the cosine similarity above which the fallback matches.
+        synonyms: a name word -> other words that may stand for it, added to :data:`VERB_SYNONYMS` (the
+            environment's vocabulary, from its knowledge).
+        forms: an achievement -> other ways of saying it, each a sequence of words that must all appear.
 
     Example:
-        >>> matcher = AchievementMatcher(CRAFTAX_CLASSIC_ACHIEVEMENTS)
-        >>> matcher.match("Chop a tree, then craft a wooden pickaxe")
-        ('collect_wood', 'make_wood_pickaxe')
-        >>> matcher.match("make a stone sword"), matcher.match("place a table next to water")
-        (('make_stone_sword',), ('place_table',))
-        >>> matcher.match("eat a plant"), matcher.match("plant a sapling"), matcher.match("collect stone and place it")
-        (('eat_plant',), ('place_plant',), ('collect_stone', 'place_stone'))
+        >>> names = ("collect_wood", "place_table", "place_plant", "eat_plant", "collect_stone", "place_stone",
+        ...          "make_stone_sword", "collect_drink")
+        >>> matcher = AchievementMatcher(names, synonyms={"wood": ["tree"], "plant": ["sapling"]},
+        ...                              forms={"collect_drink": [["drink"]]})
+        >>> matcher.match("Chop a tree, then craft a stone sword")
+        ('collect_wood', 'make_stone_sword')
+        >>> matcher.match("place a table next to water"), matcher.match("collect stone and place it")
+        (('place_table',), ('collect_stone', 'place_stone'))
+        >>> matcher.match("eat a plant"), matcher.match("plant a sapling")
+        (('eat_plant',), ('place_plant',))
         >>> matcher.match("walk around the lake"), matcher.match("walk to the plant"), matcher.match("drink wood")
         ((), (), ('collect_drink',))
     """
 
-    def __init__(self, names: Sequence[str], embedder: TextEmbedder | None = None, threshold: float = 0.75):
+    def __init__(
+        self,
+        names: Sequence[str],
+        embedder: TextEmbedder | None = None,
+        threshold: float = 0.75,
+        *,
+        synonyms: Mapping[str, Iterable[str]] | None = None,
+        forms: Mapping[str, Iterable[Iterable[str]]] | None = None,
+    ):
         self.names = tuple(names)
         self.embedder = embedder
         self.threshold = threshold
+        words: dict[str, set[str]] = {}
+        for table in (VERB_SYNONYMS, synonyms or {}):
+            for word, others in table.items():
+                words.setdefault(word, {word}).update(others)
+        unknown = set(forms or {}) - set(self.names)
+        if unknown:
+            raise ValueError(f"forms name achievements that are not among the names: {sorted(unknown)}")
         self._exact = [name.split("_") for name in self.names]
         # Each name's forms: a list of word slots, each the set of words that may fill it.
         self._forms = [
-            [[_SYNONYMS.get(w, frozenset({w})) for w in exact]]
-            + [[frozenset({w}) for w in form] for form in _FORMS.get(name, ())]
+            [[frozenset(words.get(w, {w})) for w in exact]]
+            + [[frozenset({w}) for w in form] for form in (forms or {}).get(name, ())]
             for name, exact in zip(self.names, self._exact)
         ]
         self._name_embeddings: np.ndarray | None = None

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,6 +104,11 @@ class RelabelConfig:
     max_new_tokens: int = 48
     #: achievement vocabulary for the matcher (trajectories name their own columns).
     achievements: tuple[str, ...] = CRAFTAX_CLASSIC_ACHIEVEMENTS
+    #: the environment's words for the words of the achievement names (:class:`AchievementMatcher`'s ``synonyms``;
+    #: Craftax's: ``knowledge_for("Craftax-Classic-Symbolic-v1").achievement_words``).
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: other ways of saying an achievement (:class:`AchievementMatcher`'s ``forms``).
+    forms: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     #: instructions at least this similar are duplicates.
     duplicate_threshold: float = 0.9
     #: cosine similarity for the reward, and for supporting an open-ended instruction.
@@ -126,7 +131,9 @@ class RelabelConfig:
             max_new_tokens=self.max_new_tokens,
             max_instructions=self.max_instructions,
         )
-        matcher = AchievementMatcher(self.achievements, embedder, self.match_threshold)
+        matcher = AchievementMatcher(
+            self.achievements, embedder, self.match_threshold, synonyms=self.synonyms, forms=self.forms
+        )
         filter_ = InstructionFilter(
             embedder,
             matcher,

@@ -53,3 +53,12 @@ def wood_table() -> Trajectory:
 @pytest.fixture(scope="session")
 def synthetic() -> list[Trajectory]:
     return [synthetic_trajectory(seed) for seed in range(2)]
+
+
+@pytest.fixture(scope="session")
+def craftax_words() -> dict:
+    """Craftax's words for its achievements (``synonyms``, ``forms``), from its knowledge."""
+    pytest.importorskip("craftax", reason="Craftax's words for its achievements come from its knowledge")
+    from teduo_gym.envs import knowledge_for
+
+    return knowledge_for("Craftax-Classic-Symbolic-v1").achievement_words

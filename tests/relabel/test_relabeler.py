@@ -18,12 +18,12 @@ from teduo_gym.relabel.proposer import InstructionFormatError
 from tests.relabel.conftest import ScriptedLLM
 
 
-def test_counts(embedder, wood_table):
+def test_counts(embedder, wood_table, craftax_words):
     answer = (
         "Here you go:\n- collect wood\n- Collect the wood\n- eat a cow\n- place a table\n"
         "- sail across the ocean on a boat\n- 42\n- drink water\n- facing a tree"
     )
-    matcher = AchievementMatcher(CRAFTAX_CLASSIC_ACHIEVEMENTS, embedder)
+    matcher = AchievementMatcher(CRAFTAX_CLASSIC_ACHIEVEMENTS, embedder, **craftax_words)
     proposer = InstructionProposer(ScriptedLLM([answer]), max_instructions=8)
     relabeler = Relabeler(proposer, InstructionFilter(embedder, matcher))
     relabelled, stats = relabeler.relabel([wood_table])

@@ -63,11 +63,22 @@ def test_craftax_order():
         ("collect a sapling and plant it", ("collect_sapling", "place_plant")),
     ],
 )
-def test_matcher_keywords(instruction, expected):
-    assert AchievementMatcher(CRAFTAX_CLASSIC_ACHIEVEMENTS).match(instruction) == expected
+def test_matcher_keywords(instruction, expected, craftax_words):
+    assert AchievementMatcher(CRAFTAX_CLASSIC_ACHIEVEMENTS, **craftax_words).match(instruction) == expected
 
 
-def test_matcher_embedding_fallback(embedder):
-    matcher = AchievementMatcher(CRAFTAX_CLASSIC_ACHIEVEMENTS, embedder, threshold=0.6)
+def test_the_environment_brings_its_own_words():
+    """Without Craftax's words the matcher knows English verbs only: "tree" is not wood, "drink" no achievement."""
+    generic = AchievementMatcher(CRAFTAX_CLASSIC_ACHIEVEMENTS)
+    assert generic.match("gather wood") == ("collect_wood",)
+    assert generic.match("chop a tree") == generic.match("go to sleep") == ()
+    words = AchievementMatcher(("collect_wood", "wake_up"), synonyms={"wood": ["tree"]}, forms={"wake_up": [["sleep"]]})
+    assert words.match("chop a tree") == ("collect_wood",) and words.match("go to sleep") == ("wake_up",)
+    with pytest.raises(ValueError, match="collect_drink"):
+        AchievementMatcher(("collect_wood",), forms={"collect_drink": [["drink"]]})
+
+
+def test_matcher_embedding_fallback(embedder, craftax_words):
+    matcher = AchievementMatcher(CRAFTAX_CLASSIC_ACHIEVEMENTS, embedder, threshold=0.6, **craftax_words)
     assert matcher.match("slay zombies") == ("defeat_zombie",)
     assert matcher.match("look at the sky") == ()

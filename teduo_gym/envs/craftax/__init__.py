@@ -6,8 +6,8 @@ Needs the ``craftax`` extra (``pip install teduo-gym[craftax]``: JAX and Craftax
 - :class:`CraftaxVectorEnv` / :class:`CraftaxVectorConfig` -- a batch stepped and reset inside JAX, numpy out
   (``gym.make_vec(ENV_ID, num_envs=64, vectorization_mode="vector_entry_point")``).
 - ``describe.py`` -- :func:`describe_state`, :data:`ACTION_WORDS`.
-- ``achievements.py`` -- :data:`ACHIEVEMENTS`, :data:`PARAPHRASES`, :func:`achievement_unlocked`,
-  :class:`CraftaxAchievementDetector`.
+- ``achievements.py`` -- :data:`ACHIEVEMENTS`, :data:`PARAPHRASES`, :data:`ACHIEVEMENT_SYNONYMS`,
+  :func:`achievement_unlocked`, :class:`CraftaxAchievementDetector`.
 - ``state.py`` -- :func:`symbolic_state` (a world as the uint8 vector a dataset stores), :func:`decode_state`.
 - ``knowledge.py`` -- :class:`~teduo_gym.envs.craftax.knowledge.CraftaxKnowledge`, Craftax behind the
   environment-knowledge protocol (``teduo_gym.envs.knowledge_for(ENV_ID)``).
@@ -25,7 +25,9 @@ import numpy as np
 
 from teduo_gym.core.digest import digest
 from teduo_gym.envs.craftax.achievements import (
+    ACHIEVEMENT_FORMS,
     ACHIEVEMENT_GOALS,
+    ACHIEVEMENT_SYNONYMS,
     ACHIEVEMENTS,
     PARAPHRASES,
     CraftaxAchievementDetector,
@@ -49,7 +51,9 @@ from teduo_gym.wrappers import LanguageGoalWrapper, TextObservationWrapper, unif
 
 __all__ = [
     "ACHIEVEMENTS",
+    "ACHIEVEMENT_FORMS",
     "ACHIEVEMENT_GOALS",
+    "ACHIEVEMENT_SYNONYMS",
     "ACTION_WORDS",
     "CACHE_ENV_VAR",
     "DEFAULT_GOALS",

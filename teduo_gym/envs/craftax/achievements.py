@@ -2,6 +2,8 @@
 
 - :data:`ACHIEVEMENTS` -- the achievement names (``"collect_wood"``) in the column order of ``state.achievements``.
 - :data:`PARAPHRASES` -- one rewording of each achievement goal (``"chop down a tree"``), for held-out instructions.
+- :data:`ACHIEVEMENT_SYNONYMS`, :data:`ACHIEVEMENT_FORMS` -- Craftax's words for its achievements, for
+  :class:`~teduo_gym.relabel.AchievementMatcher` (``synonyms=``, ``forms=``).
 - :func:`achievement_index` -- the column of a name or phrase (``"collect wood"``).
 - :func:`achievement_unlocked` -- whether a transition unlocked an achievement (on one or a batch of states).
 - :func:`unlocked_names` -- the names set in an achievement vector.
@@ -22,7 +24,9 @@ from teduo_gym.wrappers import GoalDetector, UnknownGoalError
 
 __all__ = [
     "ACHIEVEMENTS",
+    "ACHIEVEMENT_FORMS",
     "ACHIEVEMENT_GOALS",
+    "ACHIEVEMENT_SYNONYMS",
     "PARAPHRASES",
     "CraftaxAchievementDetector",
     "achievement_index",
@@ -59,6 +63,26 @@ PARAPHRASES: dict[str, str] = {
     "collect diamond": "find a diamond",
     "make iron pickaxe": "forge an iron pickaxe",
     "make iron sword": "forge an iron sword",
+}
+#: Craftax's words for the words of its achievement names (beside the matcher's English verbs,
+#: :data:`teduo_gym.relabel.VERB_SYNONYMS`): "chop a tree" is collect wood, "mine some rock" collect stone.
+ACHIEVEMENT_SYNONYMS: dict[str, tuple[str, ...]] = {
+    k: tuple(v.split())
+    for k, v in {
+        "wood": "tree log logs timber",
+        "stone": "rock",
+        "cow": "beef",
+        "drink": "water",
+        "table": "workbench",
+        "plant": "sapling crop",
+        "wake": "awake",
+    }.items()
+}
+#: Other ways of saying an achievement: literal words that all must appear ("drink" is a form of collect drink,
+#: not a way of collecting, so "drink wood" is not collect wood).
+ACHIEVEMENT_FORMS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "collect_drink": (("drink",), ("thirst",)),
+    "wake_up": (("sleep",),),
 }
 
 

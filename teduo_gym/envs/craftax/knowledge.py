@@ -138,6 +138,13 @@ class CraftaxKnowledge(EnvKnowledge):
         return tuple(self._craftax.ACHIEVEMENTS)
 
     @property
+    def achievement_words(self) -> dict[str, Any]:
+        """The keyword arguments of :class:`~teduo_gym.relabel.AchievementMatcher` for Craftax's own words:
+        ``synonyms`` (:data:`~teduo_gym.envs.craftax.ACHIEVEMENT_SYNONYMS`: "tree" for wood) and ``forms``
+        (:data:`~teduo_gym.envs.craftax.ACHIEVEMENT_FORMS`: "drink" for collect drink)."""
+        return {"synonyms": self._craftax.ACHIEVEMENT_SYNONYMS, "forms": self._craftax.ACHIEVEMENT_FORMS}
+
+    @property
     def observation_size(self) -> int:
         """The length of the symbolic observation (1345)."""
         return int(self._craftax.OBSERVATION_SIZE)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from teduo_gym.core.config import read_config
+from teduo_gym.envs import knowledge_for
 from teduo_gym.llm.config import LLMConfig
 from teduo_gym.relabel import RelabelConfig
 
@@ -251,12 +252,15 @@ class OIRConfig:
         return dataclasses.replace(self, arms=(arm,), seeds=(seed,), out=Path(self.out) / arm / f"seed-{seed}")
 
     def relabel_config(self) -> RelabelConfig:
-        """The relabeller's settings."""
+        """The relabeller's settings, with Craftax's achievements and its words for them (from its knowledge)."""
+        craftax: Any = knowledge_for(ENV_ID)
         return RelabelConfig(
             llm=self.llm,
             cache_dir=self.llm_cache_dir,
             max_trajectories=self.relabel_trajectories,
             reward_threshold=self.reward_threshold,
+            achievements=craftax.achievements,
+            **craftax.achievement_words,
         )
 
     def fingerprint(self) -> dict[str, Any]:

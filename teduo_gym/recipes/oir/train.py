@@ -171,7 +171,7 @@ class OIRTrainer:
         self.config = config
         self.out = Path(config.out)
         self.embedder = shared_embedder(config.embedding_model)
-        self.matcher = AchievementMatcher(ACHIEVEMENTS, self.embedder)
+        self.matcher = AchievementMatcher(ACHIEVEMENTS, self.embedder, **CRAFTAX.achievement_words)
         self.relabeler = (
             relabeler
             if relabeler is not None or not config.llm_relabel

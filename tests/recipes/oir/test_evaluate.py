@@ -184,7 +184,7 @@ def test_coverage_and_summary():
 def test_the_matcher_reads_every_evaluation_instruction_as_its_checker_does():
     from teduo_gym.relabel import AchievementMatcher
 
-    matcher = AchievementMatcher(ACHIEVEMENTS, shared_embedder())
+    matcher = AchievementMatcher(ACHIEVEMENTS, shared_embedder(), **CRAFTAX.achievement_words)
     wrong = {
         text: matcher.match(text)
         for instructions in EVALUATION_SETS.values()
