@@ -67,16 +67,13 @@ PARAPHRASES: dict[str, str] = {
 #: Craftax's words for the words of its achievement names (beside the matcher's English verbs,
 #: :data:`teduo_gym.relabel.VERB_SYNONYMS`): "chop a tree" is collect wood, "mine some rock" collect stone.
 ACHIEVEMENT_SYNONYMS: dict[str, tuple[str, ...]] = {
-    k: tuple(v.split())
-    for k, v in {
-        "wood": "tree log logs timber",
-        "stone": "rock",
-        "cow": "beef",
-        "drink": "water",
-        "table": "workbench",
-        "plant": "sapling crop",
-        "wake": "awake",
-    }.items()
+    "wood": ("tree", "log", "logs", "timber"),
+    "stone": ("rock",),
+    "cow": ("beef",),
+    "drink": ("water",),
+    "table": ("workbench",),
+    "plant": ("sapling", "crop"),
+    "wake": ("awake",),
 }
 #: Other ways of saying an achievement: literal words that all must appear ("drink" is a form of collect drink,
 #: not a way of collecting, so "drink wood" is not collect wood).
