@@ -10,7 +10,7 @@ from teduo_gym.relabel.filters import changed_words, restates_state
 
 
 @pytest.fixture
-def make_filter(embedder, craftax_words):
+def make_filter(craftax_words):
     def make(embedder, **kwargs) -> InstructionFilter:
         matcher = AchievementMatcher(CRAFTAX_CLASSIC_ACHIEVEMENTS, embedder, **craftax_words)
         return InstructionFilter(embedder, matcher, **kwargs)

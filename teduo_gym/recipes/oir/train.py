@@ -238,16 +238,18 @@ class OIRTrainer:
 
     def _assign(self, envs: np.ndarray) -> None:
         """Draw new instructions for ``envs`` (world achievements already current)."""
+        if not len(envs):
+            return
         host = None
-        available = None
-        if self.config.draw_unachieved and len(envs):
-            targets = np.stack([self.target(i) for i in self.buffer.instructions])
-            achieved = targets.any(1) & ~(targets & ~self.world_achievements[envs][:, None]).any(2)
-            available = ~achieved
-        for env, instruction in zip(envs, self.buffer.sample(len(envs), available)):
+        index = {text: i for i, text in enumerate(self.buffer.instructions)}
+        # achieved[k, i]: world envs[k] already holds every achievement instruction i names (it names at least one).
+        targets = np.stack([self.target(text) for text in index])
+        achieved = targets.any(1) & ~(targets & ~self.world_achievements[envs][:, None]).any(2)
+        drawn = self.buffer.sample(len(envs), ~achieved if self.config.draw_unachieved else None)
+        for k, (env, instruction) in enumerate(zip(envs, drawn)):
             self.instructions[env] = instruction
             target = self.target(instruction)
-            self.done_before[env] = target.any() and bool(self.world_achievements[env][target].all())
+            self.done_before[env] = achieved[k, index[instruction]]
             self.returns[env] = 0.0
             self.world_texts.pop(int(env), None)
             if not target.any():
