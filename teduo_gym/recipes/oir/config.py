@@ -116,6 +116,9 @@ class OIRConfig:
     rollout_steps: int = 32
     #: Adam learning rate.
     lr: float = 3e-4
+    #: decay the learning rate linearly from ``lr`` to 0 over the run's updates (PQN's ``LR_LINEAR_DECAY``; a run
+    #: whose budget is raised on resumption continues on the longer schedule).
+    lr_decay: bool = False
     #: discount.
     gamma: float = 0.99
     #: Q(lambda) trace parameter.

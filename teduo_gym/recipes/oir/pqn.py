@@ -62,6 +62,8 @@ class PQNLearner:
     Args:
         num_actions, width, layers: the :class:`~teduo_gym.recipes.oir.policy.InstructionQNetwork`.
         lr, max_grad_norm: Adam with gradient clipping.
+        decay_steps: when set, the learning rate decays linearly from ``lr`` to 0 over this many gradient steps
+            (``updates x epochs x minibatches``; PQN's ``LR_LINEAR_DECAY``), then stays at 0.
         gamma, td_lambda: the Q(lambda) targets.
         epochs, minibatches: passes over a rollout, and minibatches (of whole steps x columns) per pass.
 
@@ -85,13 +87,15 @@ class PQNLearner:
         layers: int = 2,
         lr: float = 3e-4,
         max_grad_norm: float = 10.0,
+        decay_steps: int | None = None,
         gamma: float = 0.99,
         td_lambda: float = 0.65,
         epochs: int = 2,
         minibatches: int = 2,
     ):
         self.network = InstructionQNetwork(num_actions, width, layers)
-        self.optimizer = optax.chain(optax.clip_by_global_norm(max_grad_norm), optax.adam(lr))
+        schedule = lr if decay_steps is None else optax.linear_schedule(lr, 0.0, decay_steps)
+        self.optimizer = optax.chain(optax.clip_by_global_norm(max_grad_norm), optax.adam(schedule))
         self.gamma = gamma
         self.td_lambda = td_lambda
         self.epochs = epochs

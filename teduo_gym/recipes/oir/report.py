@@ -1,9 +1,10 @@
 """The report of an OIR run: every arm's learning curve and evaluation over its seeds, next to a random agent's.
 
-- :func:`write_report` -- ``out/report.md`` (tables per evaluation set and per achievement, the relabelling
-  counts) with its figures ``out/curves.png`` (success vs environment steps) and ``out/achievements.png`` (success
-  per achievement). Each arm's value is the mean over its seeds ``out/<arm>/seed-<seed>``, with the 95% Student-t
-  interval of that mean (:func:`seed_interval`) where there are several.
+- :func:`write_report` -- ``out/report.md`` (the learning curves' last points and their means over the second half
+  of training, tables per evaluation set and per achievement, the relabelling counts) with its figures
+  ``out/curves.png`` (success vs environment steps) and ``out/achievements.png`` (success per achievement). Each
+  arm's value is the mean over its seeds ``out/<arm>/seed-<seed>``, with the 95% Student-t interval of that mean
+  (:func:`seed_interval`) where there are several.
 - :func:`seed_interval` -- the mean of per-seed values and the half-width of its 95% interval.
 - :data:`CURVE_COLUMNS` -- the ``curve.csv`` columns read (training success, and the periodic evaluation's).
 - :data:`RELABEL_COLUMNS` -- the counts of each run's ``summary.json`` tabulated (proposals kept, agreement with
@@ -155,6 +156,14 @@ def _curve_table(curves: Mapping[str, _Curve]) -> str:
     def last(curve: _Curve, column: str) -> str:
         return _show(curve[column][1][:, -1]) if column in curve else "-"
 
+    def second_half(curve: _Curve, column: str) -> str:
+        """Each seed's mean over the points of the second half of training, then over seeds (one evaluation of a
+        fluctuating curve reads noise)."""
+        if column not in curve:
+            return "-"
+        steps, values = curve[column]
+        return _show(values[:, steps > steps[-1] / 2].mean(1))
+
     rows = [
         [
             arm,
@@ -162,11 +171,20 @@ def _curve_table(curves: Mapping[str, _Curve]) -> str:
             f"{curve['env_steps'][0][-1]:.0f}" if "env_steps" in curve else "-",
             last(curve, "success_rate"),
             last(curve, "eval/success_rate"),
+            second_half(curve, "eval/success_rate"),
             _count(curve["eval/coverage"][1][:, -1]) if "eval/coverage" in curve else "-",
         ]
         for arm, curve in curves.items()
     ]
-    header = ["arm", "seeds", "env steps", "training success %", "evaluation success %", "coverage"]
+    header = [
+        "arm",
+        "seeds",
+        "env steps",
+        "training success %",
+        "evaluation success %",
+        "evaluation success %, second half",
+        "coverage",
+    ]
     return markdown_rows(header, rows)
 
 
@@ -240,7 +258,7 @@ def write_report(out: Path, arms: Sequence[str], seeds: Sequence[int] = (0,)) ->
         ...     _ = (out / "fixed" / f"seed-{seed}" / "curve.csv").write_text(f"update,env_steps,success_rate\\n{row}")
         >>> report = write_report(out, ["fixed"], seeds=[0, 1]).read_text()
         >>> [line for line in report.splitlines() if line.startswith("| fixed")]
-        ['| fixed | 2 | 64 | 40.0 ± 127.1 | - | - |']
+        ['| fixed | 2 | 64 | 40.0 ± 127.1 | - | - | - |']
         >>> sorted(p.name for p in out.iterdir())
         ['curves.png', 'fixed', 'report.md']
     """

@@ -183,6 +183,7 @@ class OIRTrainer:
             layers=config.layers,
             lr=config.lr,
             max_grad_norm=config.max_grad_norm,
+            decay_steps=config.num_updates * config.epochs * config.minibatches if config.lr_decay else None,
             gamma=config.gamma,
             td_lambda=config.td_lambda,
             epochs=config.epochs,

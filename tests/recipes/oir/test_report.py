@@ -64,8 +64,8 @@ def test_report_of_two_arms_and_a_random_agent(tmp_path):
         assert f"]({image})" in report
     assert "not found" not in report
     # Learning curves: the last measured value of each column (empty cells skipped).
-    assert table_row(report, "relabel", "## Learning curves") == ["relabel", "1", "192", "25.0", "50.0", "3"]
-    assert table_row(report, "fixed", "## Learning curves") == ["fixed", "1", "128", "10.0", "-", "-"]
+    assert table_row(report, "relabel", "## Learning curves") == ["relabel", "1", "192", "25.0", "50.0", "50.0", "3"]
+    assert table_row(report, "fixed", "## Learning curves") == ["fixed", "1", "128", "10.0", "-", "-", "-"]
     # Per set: mean success and coverage at the threshold 0.5.
     assert table_row(report, "relabel", "### achievements") == ["relabel", "62.5", "1 / 2"]
     assert table_row(report, "fixed", "### achievements") == ["fixed", "25.0", "1 / 2"]
@@ -104,16 +104,18 @@ def test_nothing_to_report(tmp_path):
 
 
 def test_seeds_are_averaged_with_an_interval_and_relabelling_is_counted(tmp_path):
-    """Three seeds of one arm: success 40, 50, 60 % -> 50.0 ± 24.8 (95% Student-t, 2 degrees of freedom)."""
+    """Three seeds of one arm: success 40, 50, 60 % -> 50.0 ± 24.8 (95% Student-t, 2 degrees of freedom); over the
+    second half of training 30, 37.5, 45 % -> 37.5 ± 18.6."""
     for seed, (rate, kept, replayed) in enumerate([(0.4, 2, 100), (0.5, 4, 200), (0.6, 6, 300)]):
         run = tmp_path / "relabel" / f"seed-{seed}"
-        write_curve(run, [[1, 64, 0.3, rate / 2, rate / 2, 1], [2, 128, 0.2, rate, rate, seed]])
+        evaluations = [rate / 4, rate / 4, rate / 2, rate]  # second half (steps > 128): 0.75 x rate on average
+        write_curve(run, [[k + 1, 64 * (k + 1), 0.3, rate, e, seed] for k, e in enumerate(evaluations)])
         write_evaluation(run, {"achievements": {"collect wood": seed + 1, "eat cow": 0}})
         counts = dict.fromkeys(RELABEL_COLUMNS, 0) | {"proposed": 10, "kept": kept, "checked": 2, "agreed": 1}
         (run / "summary.json").write_text(json.dumps({"relabel": counts | {"replayed_steps": replayed}}))
     report = write_report(tmp_path, ["relabel"], seeds=[0, 1, 2]).read_text()
-    assert table_row(report, "relabel", "## Learning curves") == ["relabel", "3", "128", "50.0 ± 24.8", "50.0 ± 24.8",
-                                                                  "1.0 ± 2.5"]  # fmt: skip
+    assert table_row(report, "relabel", "## Learning curves") == ["relabel", "3", "256", "50.0 ± 24.8", "50.0 ± 24.8",
+                                                                  "37.5 ± 18.6", "1.0 ± 2.5"]  # fmt: skip
     # Mean success per seed 12.5, 25, 37.5 %; coverage (success >= 0.5) 0, 1, 1.
     assert table_row(report, "relabel", "### achievements") == ["relabel", "25.0 ± 31.1", "0.7 ± 1.4 / 2"]
     row = table_row(report, "relabel", "## Relabelling (mean over seeds)")

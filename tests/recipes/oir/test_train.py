@@ -103,11 +103,12 @@ def test_open_ended_instructions_are_rewarded_online_on_what_changed(tmp_path):
     assert moon.successes == 0
 
 
-def test_resume_matches_an_uninterrupted_run(tmp_path):
-    whole = OIRTrainer(tiny(tmp_path / "whole", "fixed", updates=3))
+@pytest.mark.parametrize("lr_decay", [False, True])
+def test_resume_matches_an_uninterrupted_run(tmp_path, lr_decay):
+    whole = OIRTrainer(tiny(tmp_path / "whole", "fixed", updates=3, lr_decay=lr_decay))
     whole.train()
-    OIRTrainer(tiny(tmp_path / "parts", "fixed", updates=3)).train(max_updates=2)  # interrupted
-    resumed = OIRTrainer(tiny(tmp_path / "parts", "fixed", updates=3))
+    OIRTrainer(tiny(tmp_path / "parts", "fixed", updates=3, lr_decay=lr_decay)).train(max_updates=2)  # interrupted
+    resumed = OIRTrainer(tiny(tmp_path / "parts", "fixed", updates=3, lr_decay=lr_decay))
     assert resumed.update == 2 and resumed.env_steps == 128
     resumed.train()
     assert resumed.env_steps == whole.env_steps == 192
