@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pickle
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -55,15 +56,30 @@ def latest_checkpoint(directory: Path) -> Path | None:
     return found[-1] if found else None
 
 
-def load_checkpoint(path: Path, fingerprint: dict[str, Any]) -> tuple[dict[str, Any], InstructionBuffer]:
+def load_checkpoint(
+    path: Path, fingerprint: dict[str, Any], defaults: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], InstructionBuffer]:
     """The state and buffer of the checkpoint at ``path``.
+
+    ``defaults`` holds the value of each setting before it existed: a checkpoint written before a setting was added
+    lacks it and resumes when the config holds that value.
+
+    Example:
+        >>> import tempfile
+        >>> path = save_checkpoint(Path(tempfile.mkdtemp()), 1, {"fingerprint": {"lr": 1}}, InstructionBuffer())
+        >>> load_checkpoint(path, {"lr": 1, "decay": False}, defaults={"decay": False})[0]["fingerprint"]
+        {'lr': 1}
+        >>> load_checkpoint(path, {"lr": 1, "decay": True}, defaults={"decay": False})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        teduo_gym.recipes.oir.checkpoint.CheckpointMismatchError: ... {'decay': (False, True)}; use another ...
 
     Raises:
         CheckpointMismatchError: the checkpoint's settings differ from ``fingerprint``.
     """
     with open(path / "state.pkl", "rb") as f:
         state = pickle.load(f)
-    saved = state["fingerprint"]
+    saved = {k: v for k, v in (defaults or {}).items() if k in fingerprint} | state["fingerprint"]
     if saved != fingerprint:
         diff = {k: (saved.get(k), fingerprint.get(k)) for k in sorted(set(saved) | set(fingerprint))}
         diff = {k: v for k, v in diff.items() if v[0] != v[1]}

@@ -22,7 +22,7 @@ from teduo_gym.envs import knowledge_for
 from teduo_gym.llm.config import LLMConfig
 from teduo_gym.relabel import RelabelConfig
 
-__all__ = ["ARMS", "ENV_ID", "GROUND_TRUTH_ARMS", "LLM_ARMS", "EvaluationConfig", "OIRConfig"]
+__all__ = ["ADDED_SETTINGS", "ARMS", "ENV_ID", "GROUND_TRUTH_ARMS", "LLM_ARMS", "EvaluationConfig", "OIRConfig"]
 
 #: The environment OIR trains and evaluates on (its knowledge needs the craftax extra).
 ENV_ID = "Craftax-Classic-Symbolic-v1"
@@ -35,6 +35,9 @@ GROUND_TRUTH_ARMS: tuple[str, ...] = ("ground_truth", "relabel_ground_truth")
 
 # Settings that may change between a run and its resumption (raising the budget extends a run).
 _RESUMABLE = ("out", "arms", "total_env_steps", "log_every", "evaluation")
+#: Settings added after runs had been checkpointed, each with the value that gives the behaviour before it: a
+#: checkpoint that lacks one resumes under a config holding that value.
+ADDED_SETTINGS: dict[str, Any] = {"draw_unachieved": False, "lr_decay": False}
 
 
 @dataclass(frozen=True)

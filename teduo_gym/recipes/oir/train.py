@@ -51,7 +51,7 @@ from teduo_gym.core.stage import Stage, StageRunner
 from teduo_gym.llm import shared_embedder
 from teduo_gym.llm.base import LLMResponseError
 from teduo_gym.recipes.oir.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
-from teduo_gym.recipes.oir.config import EvaluationConfig, OIRConfig
+from teduo_gym.recipes.oir.config import ADDED_SETTINGS, EvaluationConfig, OIRConfig
 from teduo_gym.recipes.oir.evaluate import (
     ACHIEVEMENT_GOALS,
     ACHIEVEMENTS,
@@ -194,7 +194,7 @@ class OIRTrainer:
         if checkpoint is None:
             self._start()
         else:
-            state, self.buffer = load_checkpoint(checkpoint, config.fingerprint())
+            state, self.buffer = load_checkpoint(checkpoint, config.fingerprint(), ADDED_SETTINGS)
             self.__dict__.update(state["trainer"])
 
     def _start(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import pickle
 
 import jax
 import numpy as np
@@ -122,6 +123,17 @@ def test_resume_refuses_other_settings(tmp_path):
     OIRTrainer(tiny(tmp_path, "fixed", updates=1)).train()
     with pytest.raises(CheckpointMismatchError, match="lr"):
         OIRTrainer(tiny(tmp_path, "fixed", updates=1, lr=1e-3))
+
+
+def test_a_checkpoint_from_before_a_setting_resumes_at_its_former_behaviour(tmp_path):
+    OIRTrainer(tiny(tmp_path, "fixed", updates=1)).train()
+    (checkpoint,) = (tmp_path / "fixed" / "seed-0" / "checkpoints").iterdir()
+    state = pickle.loads((checkpoint / "state.pkl").read_bytes())
+    del state["fingerprint"]["lr_decay"]  # as written before lr_decay existed
+    (checkpoint / "state.pkl").write_bytes(pickle.dumps(state))
+    assert OIRTrainer(tiny(tmp_path, "fixed", updates=1)).update == 1
+    with pytest.raises(CheckpointMismatchError, match="lr_decay"):
+        OIRTrainer(tiny(tmp_path, "fixed", updates=1, lr_decay=True))
 
 
 def test_unknown_settings_and_a_batch_too_big(tmp_path):
