@@ -10,6 +10,7 @@
 - :data:`RELABEL_COLUMNS` -- the counts of each run's ``summary.json`` tabulated (proposals kept, agreement with
   the checker, relabelled steps replayed).
 - :data:`RANDOM_AGENT` -- the folder of the uniformly random agent's ``evaluation.json``, shown when present.
+- :data:`BASELINE_ARM` -- the arm every agent's mean success is divided by, per evaluation set, where it was run.
 
 Figures use matplotlib's object-oriented API on the Agg canvas, like :mod:`teduo_gym.evaluation.plots`.
 """
@@ -32,7 +33,7 @@ from teduo_gym.evaluation.report import markdown_rows
 from teduo_gym.recipes.oir.config import EvaluationConfig
 from teduo_gym.recipes.oir.evaluate import InstructionResult, results_from_json, summarize
 
-__all__ = ["CURVE_COLUMNS", "RANDOM_AGENT", "RELABEL_COLUMNS", "seed_interval", "write_report"]
+__all__ = ["BASELINE_ARM", "CURVE_COLUMNS", "RANDOM_AGENT", "RELABEL_COLUMNS", "seed_interval", "write_report"]
 
 #: The ``curve.csv`` columns drawn and tabulated (cells left empty where not measured are skipped).
 CURVE_COLUMNS: tuple[str, ...] = ("success_rate", "eval/success_rate", "eval/coverage")
@@ -51,6 +52,8 @@ RELABEL_COLUMNS: dict[str, str] = {
 }
 #: The uniformly random agent's folder under ``out`` (``out/random/evaluation.json``).
 RANDOM_AGENT = "random"
+#: The arm the others are compared with: each evaluation set's table divides every agent's mean success by its.
+BASELINE_ARM = "fixed"
 
 _Results = dict[str, dict[str, InstructionResult]]
 _Curve = dict[str, tuple[np.ndarray, np.ndarray]]  # column (and "env_steps") -> (env steps, values) where measured
@@ -203,17 +206,25 @@ def _evaluation_sections(evaluations: Mapping[str, Sequence[tuple[_Results, Eval
         )
     set_names = list(dict.fromkeys(name for runs in summaries.values() for s in runs for name in s["sets"]))
     header = ["agent", "mean success % (95% interval over seeds)", "coverage"]
+
+    def mean_success(runs: Sequence[Mapping[str, Any]], name: str) -> float:
+        return float(np.mean([s["sets"][name]["mean_success"] for s in runs]))
+
     for name in set_names:
+        baseline = summaries.get(BASELINE_ARM, [])
+        compared = bool(baseline) and all(name in s["sets"] for s in baseline) and mean_success(baseline, name) > 0
         rows = [
             [
                 agent,
                 _show([s["sets"][name]["mean_success"] for s in runs]),
                 f"{_count([s['sets'][name]['coverage'] for s in runs])} / {runs[0]['sets'][name]['instructions']}",
+                *([f"{mean_success(runs, name) / mean_success(baseline, name):.2f}x"] if compared else []),
             ]
             for agent, runs in summaries.items()
             if all(name in s["sets"] for s in runs)
         ]
-        lines += ["", f"### {name}", "", markdown_rows(header, rows)]
+        columns = [*header, f"mean success / {BASELINE_ARM}'s"] if compared else header
+        lines += ["", f"### {name}", "", markdown_rows(columns, rows)]
     rows = [
         [agent, f"{_count([s['coverage'] for s in runs])} / {np.mean([s['instructions'] for s in runs]):g}"]
         for agent, runs in summaries.items()
@@ -223,12 +234,12 @@ def _evaluation_sections(evaluations: Mapping[str, Sequence[tuple[_Results, Eval
 
 
 def _relabel_table(summaries: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
-    """Per arm, the mean over seeds of each relabelling count, and the fractions of proposals kept and of checked
-    instructions agreeing with the checker."""
+    """Per arm, the mean over seeds of each relabelling count; the fractions of proposals kept and of checked
+    instructions agreeing with the checker; and how many times each relabelled step was replayed, on average."""
 
-    def fraction(runs: Sequence[Mapping[str, Any]], part: str, whole: str) -> str:
+    def fraction(runs: Sequence[Mapping[str, Any]], part: str, whole: str, scale: float = 100.0) -> str:
         values = [run[part] / run[whole] for run in runs if run[whole]]
-        return _show(values) if values else "-"
+        return _show(values, scale) if values else "-"
 
     rows = [
         [
@@ -236,10 +247,11 @@ def _relabel_table(summaries: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
             fraction(runs, "kept", "proposed"),
             fraction(runs, "agreed", "checked"),
             *(_count([run[key] for run in runs]) for key in RELABEL_COLUMNS),
+            fraction(runs, "replayed_steps", "hindsight_steps", 1.0),
         ]
         for arm, runs in summaries.items()
     ]
-    return markdown_rows(["arm", "kept %", "agree %", *RELABEL_COLUMNS.values()], rows)
+    return markdown_rows(["arm", "kept %", "agree %", *RELABEL_COLUMNS.values(), "replays per relabelled step"], rows)
 
 
 def write_report(out: Path, arms: Sequence[str], seeds: Sequence[int] = (0,)) -> Path:

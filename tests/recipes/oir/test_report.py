@@ -67,9 +67,11 @@ def test_report_of_two_arms_and_a_random_agent(tmp_path):
     assert table_row(report, "relabel", "## Learning curves") == ["relabel", "1", "192", "25.0", "50.0", "50.0", "3"]
     assert table_row(report, "fixed", "## Learning curves") == ["fixed", "1", "128", "10.0", "-", "-", "-"]
     # Per set: mean success and coverage at the threshold 0.5.
-    assert table_row(report, "relabel", "### achievements") == ["relabel", "62.5", "1 / 2"]
-    assert table_row(report, "fixed", "### achievements") == ["fixed", "25.0", "1 / 2"]
-    assert table_row(report, "random", "### achievements") == ["random", "12.5", "0 / 2"]
+    # ... and the ratio of mean successes to the fixed arm's, where the fixed arm succeeded at all.
+    assert table_row(report, "agent", "### achievements")[-1] == "mean success / fixed's"
+    assert table_row(report, "relabel", "### achievements") == ["relabel", "62.5", "1 / 2", "2.50x"]
+    assert table_row(report, "fixed", "### achievements") == ["fixed", "25.0", "1 / 2", "1.00x"]
+    assert table_row(report, "random", "### achievements") == ["random", "12.5", "0 / 2", "0.50x"]
     assert table_row(report, "fixed", "### paraphrased") == ["fixed", "0.0", "0 / 1"]
     assert table_row(report, "relabel", "### all sets (distinct instructions)") == ["relabel", "2 / 3"]
     assert table_row(report, "instruction", "### Per achievement (success %, mean over seeds)") == [
@@ -111,7 +113,8 @@ def test_seeds_are_averaged_with_an_interval_and_relabelling_is_counted(tmp_path
         evaluations = [rate / 4, rate / 4, rate / 2, rate]  # second half (steps > 128): 0.75 x rate on average
         write_curve(run, [[k + 1, 64 * (k + 1), 0.3, rate, e, seed] for k, e in enumerate(evaluations)])
         write_evaluation(run, {"achievements": {"collect wood": seed + 1, "eat cow": 0}})
-        counts = dict.fromkeys(RELABEL_COLUMNS, 0) | {"proposed": 10, "kept": kept, "checked": 2, "agreed": 1}
+        counts = dict.fromkeys(RELABEL_COLUMNS, 0) | {"proposed": 10, "kept": kept, "checked": 2, "agreed": 1,
+                                                      "hindsight_steps": 50}  # fmt: skip
         (run / "summary.json").write_text(json.dumps({"relabel": counts | {"replayed_steps": replayed}}))
     report = write_report(tmp_path, ["relabel"], seeds=[0, 1, 2]).read_text()
     assert table_row(report, "relabel", "## Learning curves") == ["relabel", "3", "256", "50.0 ± 24.8", "50.0 ± 24.8",
@@ -123,6 +126,7 @@ def test_seeds_are_averaged_with_an_interval_and_relabelling_is_counted(tmp_path
     cells = dict(zip(header, row))
     assert cells["kept %"] == "40.0 ± 49.7" and cells["agree %"] == "50.0 ± 0.0"
     assert cells["replayed steps"] == "200.0 ± 248.4" and cells["proposed"] == "10.0 ± 0.0"
+    assert cells["replays per relabelled step"] == "4.0 ± 5.0"  # 2, 4 and 6 times
     assert "3 seed(s)" in report
 
 
