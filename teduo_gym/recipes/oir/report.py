@@ -206,24 +206,20 @@ def _evaluation_sections(evaluations: Mapping[str, Sequence[tuple[_Results, Eval
         )
     set_names = list(dict.fromkeys(name for runs in summaries.values() for s in runs for name in s["sets"]))
     header = ["agent", "mean success % (95% interval over seeds)", "coverage"]
-
-    def mean_success(runs: Sequence[Mapping[str, Any]], name: str) -> float:
-        return float(np.mean([s["sets"][name]["mean_success"] for s in runs]))
-
     for name in set_names:
-        baseline = summaries.get(BASELINE_ARM, [])
-        compared = bool(baseline) and all(name in s["sets"] for s in baseline) and mean_success(baseline, name) > 0
+        measured = {agent: runs for agent, runs in summaries.items() if all(name in s["sets"] for s in runs)}
+        success = {agent: [s["sets"][name]["mean_success"] for s in runs] for agent, runs in measured.items()}
+        baseline = float(np.mean(success[BASELINE_ARM])) if BASELINE_ARM in success else 0.0
         rows = [
             [
                 agent,
-                _show([s["sets"][name]["mean_success"] for s in runs]),
+                _show(success[agent]),
                 f"{_count([s['sets'][name]['coverage'] for s in runs])} / {runs[0]['sets'][name]['instructions']}",
-                *([f"{mean_success(runs, name) / mean_success(baseline, name):.2f}x"] if compared else []),
+                *([f"{np.mean(success[agent]) / baseline:.2f}x"] if baseline > 0 else []),
             ]
-            for agent, runs in summaries.items()
-            if all(name in s["sets"] for s in runs)
+            for agent, runs in measured.items()
         ]
-        columns = [*header, f"mean success / {BASELINE_ARM}'s"] if compared else header
+        columns = [*header, f"mean success / {BASELINE_ARM}'s"] if baseline > 0 else header
         lines += ["", f"### {name}", "", markdown_rows(columns, rows)]
     rows = [
         [agent, f"{_count([s['coverage'] for s in runs])} / {np.mean([s['instructions'] for s in runs]):g}"]
